@@ -1,0 +1,165 @@
+"""Assembly: settings, lifespan, middleware and the route table; the vocalia-server CLI."""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from resolvers import db, demo, events, limits
+from resolvers.errors import DomainError
+from resolvers.settings import Settings, SettingsError, configure
+from rest_compat.errors import EXCEPTION_HANDLERS
+from rest_compat.middleware import GateMiddleware
+from rest_compat.routes import routes as rest_routes
+from schema.view import GraphQLEndpoint
+
+log = logging.getLogger("vocalia")
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
+    settings = settings or Settings.from_env()
+    configure(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        configure(settings)
+        if run_migrations:
+            await db.migrate(settings.database_url)
+        await db.open_db(settings.database_url)
+        limiter = limits.make_limiter(settings.redis_url, settings.redis_prefix)
+        limits.install(limiter)
+        bus = events.Bus(events.bus_url(settings.redis_url))
+        await bus.connect()
+        events.install(bus)
+        try:
+            yield
+        finally:
+            events.install(None)
+            await bus.disconnect()
+            await limiter.close()
+            limits.install(limits.MemoryRateLimiter())
+            await db.close_db()
+
+    graphql = GraphQLEndpoint(development=settings.development)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            *rest_routes,
+        ],
+        middleware=[Middleware(GateMiddleware)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """For uvicorn workers: settings come from the environment; `serve` already migrated."""
+    return create_app(run_migrations=False)
+
+
+# --- CLI ------------------------------------------------------------------------------
+
+
+async def _with_db(settings: Settings, fn: object) -> object:
+    await db.migrate(settings.database_url)
+    await db.open_db(settings.database_url)
+    try:
+        return await fn()  # type: ignore[operator]
+    finally:
+        await db.close_db()
+
+
+def _print_demo(creds: demo.DemoCredentials, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    print("VocalIA demo tenant (development only; kept in var/demo-credentials.json)")
+    print(f"  dashboard login   {creds.email} / {creds.password}")
+    print(f"  tenant id         {creds.tenant_id}")
+    print(f"  tenant key        {creds.tenant_key}")
+    print(f"  secret key (live) {creds.secret_key}")
+    print(f"  secret key (test) {creds.test_key}")
+    print(f"  publishable key   {creds.publishable_key}")
+    print(f"  GraphQL           {base}/graphql   REST {base}/api/...   OpenAPI {base}/openapi.json")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="vocalia-server", description="VocalIA API server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="apply migrations and run the server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--demo", action="store_true", help="create (once) and print the demo tenant"
+    )
+    sub.add_parser("migrate", help="apply pending migrations")
+    admin = sub.add_parser("create-superadmin", help="create a platform superadmin")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", help="default: $VOCALIA_SUPERADMIN_PASSWORD")
+    admin.add_argument("--name", default="")
+    sub.add_parser("seed-demo", help="create the demo tenant and print its credentials")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"vocalia-server: {exc}", file=sys.stderr)
+        return 2
+    configure(settings)
+
+    try:
+        if args.command == "migrate":
+            asyncio.run(db.migrate(settings.database_url))
+            print("migrations applied")
+        elif args.command == "create-superadmin":
+            password = args.password or os.environ.get("VOCALIA_SUPERADMIN_PASSWORD")
+            user = asyncio.run(
+                _with_db(settings, lambda: demo.create_superadmin(args.email, password, args.name))
+            )
+            print(json.dumps({"superadmin": user.id, "email": user.email}))  # type: ignore[attr-defined]
+        elif args.command == "seed-demo" or (args.command == "serve" and args.demo):
+            if not settings.development:
+                print("vocalia-server: the demo tenant exists only in development", file=sys.stderr)
+                return 2
+            creds = asyncio.run(_with_db(settings, lambda: demo.seed_demo(settings.var_dir)))
+            _print_demo(creds, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000))  # type: ignore[arg-type]
+        if args.command == "serve":
+            return _serve(settings, args.host, args.port, args.workers)
+    except DomainError as exc:
+        print(f"vocalia-server: {exc.code.value}: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    asyncio.run(db.migrate(settings.database_url))
+    if workers > 1 and not settings.redis_url:
+        log.warning(
+            "%d workers without VOCALIA_REDIS_URL: limits and live events are per process", workers
+        )
+    uvicorn.run(
+        "app:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

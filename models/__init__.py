@@ -1,0 +1,9 @@
+"""Tortoise models, one module per domain; migrations in models/migrations."""
+
+MODEL_MODULES = [
+    "models.tenant",
+    "models.user",
+    "models.credential",
+    "models.audit",
+    "models.usage",
+]

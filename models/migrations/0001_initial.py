@@ -1,0 +1,158 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='AuditLog',
+            fields=[
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('tenant_id', fields.CharField(null=True, db_index=True, max_length=64)),
+                ('actor_id', fields.CharField(null=True, max_length=40)),
+                ('actor_kind', fields.CharField(default='user', max_length=20)),
+                ('action', fields.CharField(max_length=80)),
+                ('target', fields.CharField(null=True, max_length=200)),
+                ('data', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('ip', fields.CharField(null=True, max_length=64)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'audit_logs', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Tenant',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('name', fields.CharField(max_length=200)),
+                ('plan', fields.CharField(default='starter', max_length=20)),
+                ('language', fields.CharField(default='fr', max_length=8)),
+                ('timezone', fields.CharField(default='Africa/Casablanca', max_length=64)),
+                ('widget_config', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'tenants', 'app': 'models', 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='AllowedOrigin',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tenant', fields.ForeignKeyField('models.Tenant', source_field='tenant_id', db_constraint=True, to_field='id', related_name='allowed_origins', on_delete=OnDelete.CASCADE)),
+                ('origin', fields.CharField(db_index=True, max_length=255)),
+                ('position', fields.IntField(default=0)),
+            ],
+            options={'table': 'allowed_origins', 'app': 'models', 'unique_together': (('tenant', 'origin'),), 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='ApiKey',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('tenant', fields.ForeignKeyField('models.Tenant', source_field='tenant_id', db_constraint=True, to_field='id', related_name='api_keys', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=20)),
+                ('mode', fields.CharField(default='live', max_length=8)),
+                ('name', fields.CharField(default='', max_length=100)),
+                ('key_hash', fields.CharField(unique=True, max_length=64)),
+                ('masked', fields.CharField(max_length=40)),
+                ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_keys', 'app': 'models', 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='TenantAction',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('tenant', fields.ForeignKeyField('models.Tenant', source_field='tenant_id', db_constraint=True, to_field='id', related_name='actions', on_delete=OnDelete.CASCADE)),
+                ('type', fields.CharField(max_length=20)),
+                ('event', fields.CharField(max_length=40)),
+                ('target_url', fields.CharField(max_length=2048)),
+                ('headers', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('enabled', fields.BooleanField(default=True)),
+                ('position', fields.IntField(default=0)),
+            ],
+            options={'table': 'tenant_actions', 'app': 'models', 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='UsageCounter',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('tenant', fields.ForeignKeyField('models.Tenant', source_field='tenant_id', db_constraint=True, to_field='id', related_name='usage_counters', on_delete=OnDelete.CASCADE)),
+                ('period', fields.CharField(max_length=7)),
+                ('metric', fields.CharField(max_length=20)),
+                ('value', fields.BigIntField(default=0)),
+            ],
+            options={'table': 'usage_counters', 'app': 'models', 'unique_together': (('tenant', 'period', 'metric'),), 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='User',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('tenant', fields.ForeignKeyField('models.Tenant', source_field='tenant_id', null=True, db_constraint=True, to_field='id', related_name='users', on_delete=OnDelete.CASCADE)),
+                ('email', fields.CharField(unique=True, max_length=254)),
+                ('password_hash', fields.CharField(max_length=200)),
+                ('name', fields.CharField(default='', max_length=200)),
+                ('language', fields.CharField(default='fr', max_length=8)),
+                ('role', fields.CharField(default='owner', max_length=20)),
+                ('failed_logins', fields.IntField(default=0)),
+                ('failed_window_start', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('last_login_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'users', 'app': 'models', 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='RefreshToken',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='refresh_tokens', on_delete=OnDelete.CASCADE)),
+                ('family_id', fields.CharField(db_index=True, max_length=40)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('rotated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'refresh_tokens', 'app': 'models', 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+        ops.CreateModel(
+            name='WebhookEndpoint',
+            fields=[
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+                ('id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('tenant', fields.ForeignKeyField('models.Tenant', source_field='tenant_id', db_constraint=True, to_field='id', related_name='webhook_endpoints', on_delete=OnDelete.CASCADE)),
+                ('url', fields.CharField(max_length=2048)),
+                ('events', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('enabled', fields.BooleanField(default=True)),
+                ('secret', fields.CharField(max_length=100)),
+                ('previous_secret', fields.CharField(null=True, max_length=100)),
+                ('previous_secret_expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('disabled_reason', fields.CharField(null=True, max_length=200)),
+                ('failing_since', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'webhook_endpoints', 'app': 'models', 'pk_attr': 'id'},
+            bases=['TimestampedModel'],
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""The realtime voice engine (audio frames, VAD, turn-taking, providers, media transports)."""

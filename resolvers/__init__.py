@@ -1,0 +1,1 @@
+"""Domain operations shared by every transport (GraphQL, REST, realtime)."""

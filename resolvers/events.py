@@ -1,0 +1,98 @@
+"""The event bus: broadcaster on memory:// by default, Redis when VOCALIA_REDIS_URL is set.
+
+This is the only module that imports broadcaster. Messages are JSON strings so every
+backend carries them; channels always embed the tenant id.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from broadcaster import Broadcast
+from broadcaster._base import Unsubscribed
+
+from models.base import new_id
+
+
+def tenant_channel(tenant_id: str, topic: str) -> str:
+    return f"t:{tenant_id}:{topic}"
+
+
+class Bus:
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._broadcast = Broadcast(url)
+        self._connected = False
+
+    async def connect(self) -> None:
+        await self._broadcast.connect()
+        self._connected = True
+
+    async def disconnect(self) -> None:
+        if self._connected:
+            self._connected = False
+            await self._broadcast.disconnect()
+
+    async def publish(self, channel: str, event: dict[str, Any]) -> None:
+        await self._broadcast.publish(
+            channel=channel, message=json.dumps(event, separators=(",", ":"))
+        )
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+        async with self._broadcast.subscribe(channel=channel) as subscriber:
+
+            async def events() -> AsyncIterator[dict[str, Any]]:
+                while True:
+                    try:
+                        ev = await subscriber.get()
+                    except Unsubscribed:
+                        return
+                    yield json.loads(ev.message)
+
+            yield events()
+
+    async def ping(self, wait: float = 2.0) -> bool:
+        """A round trip through the backend: publish on a private channel and read it back."""
+        if not self._connected:
+            return False
+        channel = new_id("health", 12)
+        try:
+            async with self.subscribe(channel) as events:
+                # Redis subscriptions become active asynchronously; publish until one arrives.
+                async def first() -> dict[str, Any]:
+                    async for ev in events:
+                        return ev
+                    raise ConnectionError("bus closed")
+
+                reader = asyncio.ensure_future(first())
+                try:
+                    async with asyncio.timeout(wait):
+                        while not reader.done():
+                            await self.publish(channel, {"ping": channel})
+                            await asyncio.wait({reader}, timeout=0.05)
+                    return reader.result().get("ping") == channel
+                finally:
+                    reader.cancel()
+        except (TimeoutError, OSError, ConnectionError):
+            return False
+
+
+_bus: Bus | None = None
+
+
+def install(bus: Bus | None) -> None:
+    global _bus
+    _bus = bus
+
+
+def get_bus() -> Bus:
+    if _bus is None:
+        raise RuntimeError("the event bus is not connected (app lifespan not started)")
+    return _bus
+
+
+def bus_url(redis_url: str | None) -> str:
+    return redis_url if redis_url else "memory://"

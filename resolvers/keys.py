@@ -1,0 +1,150 @@
+"""Credentials of a tenant: the documented vk_ key, secret keys and publishable keys."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.transactions import in_transaction
+
+from models.base import new_id
+from models.credential import ApiKey
+from resolvers import audit, validation
+from resolvers.errors import invalid, not_found
+from resolvers.principals import Principal, get_tenant, require_manager
+from resolvers.security import (
+    PUBLISHABLE_LIVE_PREFIX,
+    SECRET_LIVE_PREFIX,
+    SECRET_TEST_PREFIX,
+    mask_key,
+    new_prefixed_key,
+    new_tenant_key,
+    sha256_hex,
+)
+
+KEY_KINDS = ("secret", "publishable")
+KEY_MODES = ("live", "test")
+MAX_KEYS_PER_TENANT = 50
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # shown once
+
+
+async def get_tenant_key(principal: Principal | None, tenant_id: str | None = None) -> ApiKey:
+    """The active vk_ key, masked. Raises resource_not_found, insufficient_permissions."""
+    p = require_manager(principal)
+    tenant = await get_tenant(p, tenant_id)
+    key = (
+        await ApiKey.filter(tenant_id=tenant.id, kind="tenant", revoked_at=None)
+        .order_by("-created_at")
+        .first()
+    )
+    if key is None:
+        raise not_found("api key")
+    return key
+
+
+async def rotate_tenant_key(
+    principal: Principal | None, tenant_id: str | None = None, client_ip: str | None = None
+) -> IssuedKey:
+    """A new vk_ key, shown once; the old one stops working at once. Audit-logged."""
+    p = require_manager(principal)
+    tenant = await get_tenant(p, tenant_id)
+    clear = new_tenant_key()
+    now = datetime.now(UTC)
+    async with in_transaction():
+        revoked = await ApiKey.filter(tenant_id=tenant.id, kind="tenant", revoked_at=None).update(
+            revoked_at=now
+        )
+        key = await ApiKey.create(
+            id=new_id("key"),
+            tenant=tenant,
+            kind="tenant",
+            name="tenant key",
+            key_hash=sha256_hex(clear),
+            masked=mask_key(clear),
+        )
+        await audit.record(
+            tenant.id,
+            "tenant.api_key_rotated",
+            principal=p,
+            target=key.id,
+            ip=client_ip,
+            data={"revoked": revoked, "masked": key.masked},
+        )
+    return IssuedKey(key=key, secret=clear)
+
+
+async def create_key(
+    principal: Principal | None,
+    *,
+    kind: object,
+    mode: object = "live",
+    name: object = None,
+    tenant_id: str | None = None,
+) -> IssuedKey:
+    """Create a voc_sk_live_, voc_sk_test_ or voc_pk_live_ key (shown once). Raises invalid_request."""
+    p = require_manager(principal)
+    tenant = await get_tenant(p, tenant_id)
+    kind_v = validation.choice(kind, "kind", KEY_KINDS)
+    mode_v = validation.choice(mode, "mode", KEY_MODES)
+    if kind_v == "publishable" and mode_v != "live":
+        raise invalid("publishable keys exist in live mode only", param="mode")
+    name_v = validation.text(name, "name", max_len=100) or ""
+    if await ApiKey.filter(tenant_id=tenant.id, revoked_at=None).count() >= MAX_KEYS_PER_TENANT:
+        raise invalid(f"a tenant may hold at most {MAX_KEYS_PER_TENANT} active keys", param="kind")
+    prefix = (
+        PUBLISHABLE_LIVE_PREFIX
+        if kind_v == "publishable"
+        else (SECRET_LIVE_PREFIX if mode_v == "live" else SECRET_TEST_PREFIX)
+    )
+    clear = new_prefixed_key(prefix)
+    async with in_transaction():
+        key = await ApiKey.create(
+            id=new_id("key"),
+            tenant=tenant,
+            kind=kind_v,
+            mode=mode_v,
+            name=name_v,
+            key_hash=sha256_hex(clear),
+            masked=mask_key(clear),
+        )
+        await audit.record(
+            tenant.id,
+            "api_key.created",
+            principal=p,
+            target=key.id,
+            data={"kind": kind_v, "mode": mode_v, "name": name_v},
+        )
+    return IssuedKey(key=key, secret=clear)
+
+
+async def list_keys(
+    principal: Principal | None, tenant_id: str | None = None, include_revoked: bool = False
+) -> list[ApiKey]:
+    p = require_manager(principal)
+    tenant = await get_tenant(p, tenant_id)
+    qs = ApiKey.filter(tenant_id=tenant.id)
+    if not include_revoked:
+        qs = qs.filter(revoked_at=None)
+    return list(await qs.order_by("-created_at", "id"))
+
+
+async def revoke_key(principal: Principal | None, key_id: object) -> ApiKey:
+    """Raises resource_not_found for an unknown key or another tenant's key."""
+    p = require_manager(principal)
+    if not isinstance(key_id, str):
+        raise invalid("id is required", param="id")
+    qs = ApiKey.filter(id=key_id)
+    if not p.is_superadmin:
+        qs = qs.filter(tenant_id=p.tenant_id)
+    key = await qs.first()
+    if key is None:
+        raise not_found("api key", param="id")
+    if key.revoked_at is None:
+        async with in_transaction():
+            key.revoked_at = datetime.now(UTC)
+            await key.save(update_fields=["revoked_at", "updated_at"])
+            await audit.record(key.tenant_id, "api_key.revoked", principal=p, target=key.id)
+    return key

@@ -1,0 +1,192 @@
+"""Who is calling: credentials become a Principal; tenant scope always comes from it."""
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from models.credential import ApiKey
+from models.tenant import AllowedOrigin, Tenant
+from resolvers.errors import DomainError, ErrorCode, forbidden, invalid, not_found, unauthenticated
+from resolvers.security import (
+    KEY_PREFIXES,
+    TENANT_KEY_PREFIX,
+    decode_access_token,
+    key_checksum_ok,
+    sha256_hex,
+    tenant_key_format_ok,
+)
+
+ROLES = ("owner", "admin", "member", "viewer")
+MANAGER_ROLES = ("owner", "admin")
+SUPERADMIN = "superadmin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # user | tenant_key | secret_key | publishable_key
+    tenant_id: str | None
+    role: str  # a tenant role, "superadmin", "service" (secret keys) or "publishable"
+    plan: str = "starter"
+    user_id: str | None = None
+    key_id: str | None = None
+    mode: str = "live"  # test keys run in sandbox mode
+
+    @property
+    def is_user(self) -> bool:
+        return self.kind == "user"
+
+    @property
+    def is_superadmin(self) -> bool:
+        return self.role == SUPERADMIN
+
+    @property
+    def actor_id(self) -> str | None:
+        return self.user_id or self.key_id
+
+    @property
+    def rate_key(self) -> str:
+        return f"tenant:{self.tenant_id}" if self.tenant_id else f"user:{self.user_id}"
+
+
+# The plan decides the request limit on every call; a short in-process cache spares a
+# read per request. Plan changes invalidate it locally; other processes see them within
+# the TTL.
+_PLAN_TTL = 5.0
+_plan_cache: dict[str, tuple[float, str]] = {}
+
+
+async def tenant_plan(tenant_id: str) -> str | None:
+    now = time.monotonic()
+    hit = _plan_cache.get(tenant_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    rows = await Tenant.filter(id=tenant_id).values_list("plan", flat=True)
+    if not rows:
+        _plan_cache.pop(tenant_id, None)
+        return None
+    plan = str(rows[0])
+    _plan_cache[tenant_id] = (now + _PLAN_TTL, plan)
+    return plan
+
+
+def forget_tenant_plan(tenant_id: str) -> None:
+    _plan_cache.pop(tenant_id, None)
+
+
+async def origin_allowed(tenant_id: str, origin: str | None) -> bool:
+    if not origin:
+        return False
+    return await AllowedOrigin.filter(
+        tenant_id=tenant_id, origin=origin.rstrip("/").lower()
+    ).exists()
+
+
+_LAST_USED_EVERY = timedelta(seconds=60)
+
+
+async def authenticate(token: str, *, origin: str | None = None) -> Principal:
+    """Turn a bearer credential into a Principal. Raises invalid_api_key, or
+    insufficient_permissions for a publishable key from an origin the tenant did not allow."""
+    token = token.strip()
+    if token.startswith(TENANT_KEY_PREFIX) or token.startswith(KEY_PREFIXES):
+        return await _authenticate_key(token, origin)
+    claims = decode_access_token(token)
+    if claims.role == SUPERADMIN:
+        return Principal(kind="user", tenant_id=None, role=SUPERADMIN, user_id=claims.user_id)
+    if claims.tenant_id is None:
+        raise unauthenticated("invalid access token")
+    plan = await tenant_plan(claims.tenant_id)
+    if plan is None:
+        raise unauthenticated("the account of this token no longer exists")
+    return Principal(
+        kind="user", tenant_id=claims.tenant_id, role=claims.role, plan=plan, user_id=claims.user_id
+    )
+
+
+async def _authenticate_key(token: str, origin: str | None) -> Principal:
+    if token.startswith(TENANT_KEY_PREFIX):
+        if not tenant_key_format_ok(token):
+            raise unauthenticated("malformed API key")
+    elif not key_checksum_ok(token):
+        raise unauthenticated("malformed API key")
+    key = await ApiKey.filter(key_hash=sha256_hex(token)).select_related("tenant").first()
+    if key is None or key.revoked_at is not None:
+        raise unauthenticated("unknown or revoked API key")
+    tenant: Tenant = key.tenant
+    if key.kind == "publishable" and not await origin_allowed(tenant.id, origin):
+        raise forbidden("a publishable key needs an Origin allowed by the tenant")
+    now = datetime.now(UTC)
+    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_EVERY:
+        await ApiKey.filter(id=key.id).update(last_used_at=now)
+    kind = {"tenant": "tenant_key", "secret": "secret_key", "publishable": "publishable_key"}[
+        key.kind
+    ]
+    role = "publishable" if key.kind == "publishable" else "service"
+    return Principal(
+        kind=kind, tenant_id=tenant.id, role=role, plan=tenant.plan, key_id=key.id, mode=key.mode
+    )
+
+
+def require_authenticated(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise unauthenticated("authentication required: send Authorization: Bearer <token>")
+    return principal
+
+
+def require_user(principal: Principal | None) -> Principal:
+    """Dashboard operations need a user's access token, not an API key."""
+    p = require_authenticated(principal)
+    if not p.is_user:
+        raise forbidden("this operation needs a user access token, not an API key")
+    return p
+
+
+def require_secret(principal: Principal | None) -> Principal:
+    """Anything but a publishable key (widget keys only reach the stream, /respond and widget config)."""
+    p = require_authenticated(principal)
+    if p.kind == "publishable_key":
+        raise forbidden("a publishable key cannot call this operation")
+    return p
+
+
+def require_manager(principal: Principal | None) -> Principal:
+    """Tenant configuration changes: owner or admin users (or a superadmin)."""
+    p = require_user(principal)
+    if p.role not in MANAGER_ROLES and not p.is_superadmin:
+        raise forbidden(f"role {p.role!r} cannot change tenant settings; owner or admin required")
+    return p
+
+
+def require_owner(principal: Principal | None) -> Principal:
+    p = require_user(principal)
+    if p.role != "owner" and not p.is_superadmin:
+        raise forbidden("only the tenant owner can do this")
+    return p
+
+
+def scoped_tenant_id(principal: Principal, tenant_id: str | None) -> str:
+    """The tenant an operation may touch: the caller's own. Another tenant's id is 404."""
+    if tenant_id is None or tenant_id == "":
+        if principal.tenant_id is None:
+            raise invalid("tenantId is required for a platform superadmin", param="tenantId")
+        return principal.tenant_id
+    if principal.is_superadmin or tenant_id == principal.tenant_id:
+        return tenant_id
+    raise not_found("tenant")
+
+
+async def get_tenant(principal: Principal, tenant_id: str | None = None) -> Tenant:
+    """Raises resource_not_found for an unknown tenant or another tenant's id."""
+    tid = scoped_tenant_id(principal, tenant_id)
+    tenant = await Tenant.get_or_none(id=tid)
+    if tenant is None:
+        raise not_found("tenant")
+    return tenant
+
+
+def rate_limited(retry_after: int) -> DomainError:
+    return DomainError(
+        ErrorCode.RATE_LIMIT_EXCEEDED,
+        f"too many requests; retry in {retry_after} s",
+        retry_after=retry_after,
+    )

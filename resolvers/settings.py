@@ -1,0 +1,105 @@
+"""Process settings, read once from environment variables (see the README's table)."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production")
+DEFAULT_VAR_DIR = Path("var")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the process must not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = f"sqlite://{DEFAULT_VAR_DIR}/vocalia.sqlite3"
+    redis_url: str | None = None
+    jwt_secret: str = field(default="", repr=False)
+    var_dir: Path = DEFAULT_VAR_DIR
+    allow_private_urls: bool = False
+    # Browser origins of the platform's own dashboard, allowed on every route.
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1 << 20
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 30 * 24 * 3600
+    refresh_reuse_grace: float = 10.0
+    # Per-IP limits on the anonymous auth routes: (requests, window seconds).
+    auth_ip_limit: tuple[int, int] = (10, 60)
+    register_ip_limit: tuple[int, int] = (5, 3600)
+    redis_prefix: str = "vocalia"
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env_vars = os.environ if environ is None else environ
+        env = env_vars.get("VOCALIA_ENV", "development").strip() or "development"
+        if env not in ENVIRONMENTS:
+            raise SettingsError(
+                f"VOCALIA_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}"
+            )
+        var_dir = Path(env_vars.get("VOCALIA_VAR_DIR", str(DEFAULT_VAR_DIR)))
+        database_url = env_vars.get("VOCALIA_DATABASE_URL") or f"sqlite://{var_dir}/vocalia.sqlite3"
+        redis_url = env_vars.get("VOCALIA_REDIS_URL") or None
+        cors = tuple(
+            o.strip().rstrip("/")
+            for o in env_vars.get("VOCALIA_CORS_ORIGINS", "").split(",")
+            if o.strip()
+        )
+        secret = env_vars.get("VOCALIA_JWT_SECRET", "")
+        if secret and len(secret.encode()) < 32:
+            raise SettingsError("VOCALIA_JWT_SECRET must be at least 32 bytes")
+        if not secret:
+            if env != "development":
+                raise SettingsError("VOCALIA_JWT_SECRET is required when VOCALIA_ENV=production")
+            secret = _development_secret(var_dir)
+        return cls(
+            env=env,
+            database_url=database_url,
+            redis_url=redis_url,
+            jwt_secret=secret,
+            var_dir=var_dir,
+            allow_private_urls=env_vars.get("VOCALIA_ALLOW_PRIVATE_URLS", "")
+            in ("1", "true", "yes"),
+            cors_origins=cors,
+            redis_prefix=env_vars.get("VOCALIA_REDIS_PREFIX", "vocalia"),
+        )
+
+
+def _development_secret(var_dir: Path) -> str:
+    """Generate the development JWT secret once and keep it, so tokens survive restarts."""
+    path = var_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+_current: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Install the settings of this process (called by the app's assembly)."""
+    global _current
+    _current = settings
+
+
+def get_settings() -> Settings:
+    global _current
+    if _current is None:
+        _current = Settings.from_env()
+    return _current

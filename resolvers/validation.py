@@ -1,0 +1,95 @@
+"""Input checks shared by every transport; each failure is invalid_request naming its field."""
+
+import re
+from typing import Any
+
+import phonenumbers
+
+from resolvers.errors import DomainError, ErrorCode, invalid
+
+LANGUAGES = ("fr", "en", "es", "ar", "ary")
+_EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+_HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+
+
+def email(value: Any, param: str = "email") -> str:
+    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.match(value.strip()):
+        raise invalid("a valid email address is required", param=param)
+    return value.strip().lower()
+
+
+def password(value: Any, param: str = "password") -> str:
+    if not isinstance(value, str):
+        raise invalid("password must be a string", param=param)
+    if len(value) < MIN_PASSWORD:
+        raise invalid(f"password must be at least {MIN_PASSWORD} characters", param=param)
+    if len(value) > MAX_PASSWORD:
+        raise invalid(f"password must be at most {MAX_PASSWORD} characters", param=param)
+    return value
+
+
+def text(
+    value: Any, param: str, *, max_len: int, min_len: int = 0, required: bool = False
+) -> str | None:
+    if value is None:
+        if required:
+            raise invalid(f"{param} is required", param=param)
+        return None
+    if not isinstance(value, str):
+        raise invalid(f"{param} must be a string", param=param)
+    value = value.strip()
+    if len(value) < max(min_len, 1 if required else 0):
+        raise invalid(
+            f"{param} must not be empty" if required else f"{param} is too short", param=param
+        )
+    if len(value) > max_len:
+        raise invalid(f"{param} must be at most {max_len} characters", param=param)
+    return value
+
+
+def choice(value: Any, param: str, options: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise invalid(f"{param} must be one of: {', '.join(options)}", param=param)
+    return value
+
+
+def language(value: Any, param: str = "language") -> str:
+    return choice(value, param, LANGUAGES)
+
+
+def colour(value: Any, param: str) -> str:
+    if not isinstance(value, str) or not _HEX_COLOUR.match(value):
+        raise invalid(f"{param} must be a colour written #rrggbb", param=param)
+    return value.lower()
+
+
+def boolean(value: Any, param: str) -> bool:
+    if not isinstance(value, bool):
+        raise invalid(f"{param} must be true or false", param=param)
+    return value
+
+
+def e164(value: Any, param: str = "to") -> str:
+    """A phone number in E.164 form, validated with libphonenumber."""
+    if not isinstance(value, str) or not value.startswith("+"):
+        raise DomainError(
+            ErrorCode.INVALID_PHONE_NUMBER,
+            f"{param} must be an E.164 number such as +212612345678",
+            param=param,
+        )
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise DomainError(
+            ErrorCode.INVALID_PHONE_NUMBER, f"{param} is not a phone number", param=param
+        ) from exc
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if formatted != value or not phonenumbers.is_valid_number(parsed):
+        raise DomainError(
+            ErrorCode.INVALID_PHONE_NUMBER, f"{param} is not a valid E.164 number", param=param
+        )
+    return formatted

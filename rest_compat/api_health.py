@@ -1,0 +1,23 @@
+"""/api/health: are the database and the event bus reachable?"""
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from resolvers import health
+from rest_compat.http import json_response
+
+
+async def get_health(request: Request) -> Response:
+    report = await health.check()
+    return json_response(
+        {
+            "status": "ok" if report.ok else "degraded",
+            "database": "ok" if report.database else "unreachable",
+            "bus": "ok" if report.bus else "unreachable",
+        },
+        status=200 if report.ok else 503,
+    )
+
+
+routes: list[BaseRoute] = [Route("/health", get_health, methods=["GET"])]

@@ -1,0 +1,501 @@
+"""/openapi.json: the REST routes implemented so far, with their bodies and error responses."""
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from resolvers.actions import ACTION_TYPES
+from resolvers.errors import ErrorCode
+from resolvers.plans import PLAN_NAMES
+from resolvers.tenants import THEME_KEYS, WIDGET_POSITIONS
+from resolvers.validation import LANGUAGES
+from resolvers.webhooks import EVENT_TYPES
+from rest_compat.http import json_response
+
+S = dict[str, Any]
+
+
+def _ref(name: str) -> S:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(props: S, required: list[str] | None = None, extra: bool = True) -> S:
+    out: S = {"type": "object", "properties": props}
+    if required:
+        out["required"] = required
+    if not extra:
+        out["additionalProperties"] = False
+    return out
+
+
+STR: S = {"type": "string"}
+NSTR: S = {"type": ["string", "null"]}
+DT: S = {"type": "string", "format": "date-time"}
+NDT: S = {"type": ["string", "null"], "format": "date-time"}
+BOOL: S = {"type": "boolean"}
+INT: S = {"type": "integer"}
+
+SCHEMAS: S = {
+    "Error": _obj(
+        {
+            "error": _obj(
+                {
+                    "code": {"type": "string", "enum": [c.value for c in ErrorCode]},
+                    "message": STR,
+                    "status": INT,
+                    "param": STR,
+                    "request_id": STR,
+                },
+                ["code", "message", "status"],
+            )
+        },
+        ["error"],
+    ),
+    "User": _obj(
+        {
+            "id": STR,
+            "email": STR,
+            "name": STR,
+            "company": NSTR,
+            "language": STR,
+            "role": STR,
+            "tenant_id": NSTR,
+            "created_at": DT,
+        },
+        ["id", "email", "name", "language", "role", "created_at"],
+    ),
+    "Session": _obj(
+        {
+            "success": BOOL,
+            "access_token": STR,
+            "refresh_token": STR,
+            "token_type": STR,
+            "expires_in": INT,
+            "user": _ref("User"),
+        },
+        ["access_token", "refresh_token", "token_type", "expires_in", "user"],
+    ),
+    "Quota": _obj({"used": INT, "limit": INT, "pct": INT}, ["used", "limit", "pct"]),
+    "WidgetConfig": _obj(
+        {
+            "position": {"type": "string", "enum": list(WIDGET_POSITIONS)},
+            "language": {"type": "string", "enum": list(LANGUAGES)},
+            "greeting": STR,
+            "persona": STR,
+            "agentId": NSTR,
+            "theme": _obj(
+                {k: {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"} for k in THEME_KEYS}
+            ),
+        }
+    ),
+    "WebhookEndpoint": _obj(
+        {
+            "id": STR,
+            "url": STR,
+            "events": {"type": "array", "items": {"type": "string", "enum": list(EVENT_TYPES)}},
+            "enabled": BOOL,
+            "secret_set": BOOL,
+            "secret": STR,
+            "disabled_reason": NSTR,
+            "created_at": DT,
+        },
+        ["id", "url", "events", "enabled"],
+    ),
+    "Action": _obj(
+        {
+            "id": STR,
+            "type": {"type": "string", "enum": list(ACTION_TYPES)},
+            "event": {"type": "string", "enum": list(EVENT_TYPES)},
+            "target_url": STR,
+            "headers": {"type": "object", "additionalProperties": STR},
+            "enabled": BOOL,
+        },
+        ["id", "type", "event", "target_url", "headers", "enabled"],
+    ),
+}
+
+
+def _error_responses(*statuses: int) -> S:
+    text = {
+        400: "Invalid request",
+        401: "Missing or invalid credentials",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        413: "Body too large",
+        429: "Rate limited",
+    }
+    return {
+        str(s): {"description": text[s], "content": {"application/json": {"schema": _ref("Error")}}}
+        for s in statuses
+    }
+
+
+def _ok(schema: S, status: int = 200, description: str = "OK") -> S:
+    return {
+        str(status): {
+            "description": description,
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
+
+
+def _body(schema: S, required: bool = True) -> S:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+AUTHED = [{"bearer": []}]
+TENANT_PARAM = [{"name": "tenant_id", "in": "path", "required": True, "schema": STR}]
+_T = (400, 401, 403, 404, 413, 429)
+
+
+def _op(
+    summary: str,
+    responses: S,
+    *,
+    body: S | None = None,
+    auth: bool = True,
+    params: list[S] | None = None,
+) -> S:
+    op: S = {"summary": summary, "responses": responses}
+    if body is not None:
+        op["requestBody"] = body
+    op["security"] = AUTHED if auth else []
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _tenant_op(summary: str, ok: S, body: S | None = None, codes: tuple[int, ...] = _T) -> S:
+    return _op(summary, {**ok, **_error_responses(*codes)}, body=body, params=TENANT_PARAM)
+
+
+PATHS: S = {
+    "/api/health": {
+        "get": _op(
+            "Database and bus reachability",
+            {
+                **_ok(
+                    _obj(
+                        {"status": STR, "database": STR, "bus": STR}, ["status", "database", "bus"]
+                    )
+                ),
+                "503": {
+                    "description": "Degraded",
+                    "content": {"application/json": {"schema": _obj({"status": STR})}},
+                },
+            },
+            auth=False,
+        )
+    },
+    "/api/auth/register": {
+        "post": _op(
+            "Register a user and provision a tenant with its vk_ key",
+            {
+                **_ok(
+                    _obj(
+                        {
+                            "success": BOOL,
+                            "tenant": _obj({"id": STR, "api_key": STR}, ["id", "api_key"]),
+                            "provisioned": BOOL,
+                            "user": _ref("User"),
+                        },
+                        ["success", "tenant", "provisioned", "user"],
+                    ),
+                    201,
+                    "Created",
+                ),
+                **_error_responses(400, 409, 413, 429),
+            },
+            body=_body(
+                _obj(
+                    {
+                        "email": STR,
+                        "password": {"type": "string", "minLength": 8},
+                        "name": STR,
+                        "company": STR,
+                        "plan": {"type": "string", "enum": list(PLAN_NAMES)},
+                        "language": {"type": "string", "enum": list(LANGUAGES)},
+                    },
+                    ["email", "password", "company"],
+                )
+            ),
+            auth=False,
+        )
+    },
+    "/api/auth/login": {
+        "post": _op(
+            "Log in: access and refresh tokens",
+            {**_ok(_ref("Session")), **_error_responses(400, 401, 413, 429)},
+            body=_body(_obj({"email": STR, "password": STR}, ["email", "password"])),
+            auth=False,
+        )
+    },
+    "/api/auth/refresh": {
+        "post": _op(
+            "Rotate a refresh token",
+            {**_ok(_ref("Session")), **_error_responses(400, 401, 413, 429)},
+            body=_body(_obj({"refresh_token": STR}, ["refresh_token"])),
+            auth=False,
+        )
+    },
+    "/api/auth/logout": {
+        "post": _op(
+            "Revoke a session (or all of the user's sessions)",
+            {
+                **_ok(_obj({"success": BOOL}, ["success"])),
+                **_error_responses(400, 401, 403, 413, 429),
+            },
+            body=_body(_obj({"refresh_token": STR}), required=False),
+        )
+    },
+    "/api/auth/me": {
+        "get": _op(
+            "The current user",
+            {**_ok(_obj({"user": _ref("User")}, ["user"])), **_error_responses(401, 403, 429)},
+        ),
+        "put": _op(
+            "Update name, company, language",
+            {
+                **_ok(_obj({"user": _ref("User")}, ["user"])),
+                **_error_responses(400, 401, 403, 413, 429),
+            },
+            body=_body(
+                _obj(
+                    {
+                        "name": STR,
+                        "company": STR,
+                        "language": {"type": "string", "enum": list(LANGUAGES)},
+                    }
+                )
+            ),
+        ),
+    },
+    "/api/auth/password": {
+        "put": _op(
+            "Change the password; revokes every refresh token",
+            {
+                **_ok(_obj({"success": BOOL}, ["success"])),
+                **_error_responses(400, 401, 403, 413, 429),
+            },
+            body=_body(
+                _obj(
+                    {"current_password": STR, "new_password": {"type": "string", "minLength": 8}},
+                    ["current_password", "new_password"],
+                )
+            ),
+        )
+    },
+    "/api/tenants/{tenant_id}/usage": {
+        "get": _tenant_op(
+            "Plan, quotas and features",
+            _ok(
+                _obj(
+                    {
+                        "tenant_id": STR,
+                        "plan": {"type": "string", "enum": list(PLAN_NAMES)},
+                        "period_start": DT,
+                        "period_end": DT,
+                        "quotas": _obj(
+                            {
+                                "calls": _ref("Quota"),
+                                "sessions": _ref("Quota"),
+                                "kb": _ref("Quota"),
+                            },
+                            ["calls", "sessions", "kb"],
+                        ),
+                        "features_enabled": {"type": "array", "items": STR},
+                    },
+                    ["plan", "quotas", "features_enabled"],
+                )
+            ),
+            codes=(401, 403, 404, 429),
+        )
+    },
+    "/api/tenants/{tenant_id}/allowed-origins": {
+        "get": _tenant_op(
+            "Allowed browser origins",
+            _ok(_obj({"origins": {"type": "array", "items": STR}}, ["origins"])),
+            codes=(401, 403, 404, 429),
+        ),
+        "put": _tenant_op(
+            "Replace the allowed origins",
+            _ok(_obj({"origins": {"type": "array", "items": STR}}, ["origins"])),
+            _body(_obj({"origins": {"type": "array", "items": STR}}, ["origins"])),
+        ),
+    },
+    "/api/tenants/{tenant_id}/api-key": {
+        "get": _tenant_op(
+            "The masked vk_ key",
+            _ok(
+                _obj(
+                    {"api_key": STR, "created_at": DT, "last_used_at": NDT},
+                    ["api_key", "created_at"],
+                )
+            ),
+            codes=(401, 403, 404, 429),
+        ),
+    },
+    "/api/tenants/{tenant_id}/api-key/rotate": {
+        "post": _tenant_op(
+            "Rotate the vk_ key (shown once)",
+            _ok(
+                _obj(
+                    {"success": BOOL, "api_key": STR, "masked": STR, "created_at": DT},
+                    ["api_key", "masked"],
+                )
+            ),
+            codes=(401, 403, 404, 413, 429),
+        ),
+    },
+    "/api/tenants/{tenant_id}/webhooks": {
+        "get": _tenant_op(
+            "Webhook endpoints (Pro and Enterprise)",
+            _ok(
+                _obj(
+                    {
+                        "endpoints": {"type": "array", "items": _ref("WebhookEndpoint")},
+                        "event_types": {"type": "array", "items": STR},
+                    },
+                    ["endpoints"],
+                )
+            ),
+            codes=(401, 403, 404, 429),
+        ),
+        "put": _tenant_op(
+            "Replace webhook endpoints",
+            _ok(
+                _obj(
+                    {
+                        "endpoints": {"type": "array", "items": _ref("WebhookEndpoint")},
+                        "event_types": {"type": "array", "items": STR},
+                    },
+                    ["endpoints"],
+                )
+            ),
+            _body(
+                _obj(
+                    {
+                        "endpoints": {
+                            "type": "array",
+                            "items": _obj(
+                                {
+                                    "id": STR,
+                                    "url": STR,
+                                    "events": {
+                                        "type": "array",
+                                        "items": {"type": "string", "enum": list(EVENT_TYPES)},
+                                    },
+                                    "enabled": BOOL,
+                                    "rotate_secret": BOOL,
+                                },
+                                ["url"],
+                            ),
+                        }
+                    },
+                    ["endpoints"],
+                )
+            ),
+        ),
+    },
+    "/api/tenants/{tenant_id}/widget-config": {
+        "get": _tenant_op(
+            "Widget configuration",
+            _ok(_obj({"widget_config": _ref("WidgetConfig")}, ["widget_config"])),
+            codes=(401, 403, 404, 429),
+        ),
+        "put": _tenant_op(
+            "Change widget settings",
+            _ok(_obj({"widget_config": _ref("WidgetConfig")}, ["widget_config"])),
+            _body(_obj({"widget_config": _ref("WidgetConfig")})),
+        ),
+    },
+    "/api/tenants/{tenant_id}/actions": {
+        "get": _tenant_op(
+            "Automation actions (header values masked)",
+            _ok(_obj({"actions": {"type": "array", "items": _ref("Action")}}, ["actions"])),
+            codes=(401, 403, 404, 429),
+        ),
+        "put": _tenant_op(
+            "Replace automation actions",
+            _ok(_obj({"actions": {"type": "array", "items": _ref("Action")}}, ["actions"])),
+            _body(
+                _obj(
+                    {
+                        "actions": {
+                            "type": "array",
+                            "items": _obj(
+                                {
+                                    "id": STR,
+                                    "type": {"type": "string", "enum": list(ACTION_TYPES)},
+                                    "event": {"type": "string", "enum": list(EVENT_TYPES)},
+                                    "target_url": STR,
+                                    "headers": {"type": "object", "additionalProperties": STR},
+                                    "enabled": BOOL,
+                                },
+                                ["type", "event", "target_url"],
+                            ),
+                        }
+                    },
+                    ["actions"],
+                )
+            ),
+        ),
+    },
+    "/api/tenants/{tenant_id}/data": {
+        "delete": _tenant_op(
+            "GDPR erasure of every row of the tenant",
+            _ok(
+                _obj(
+                    {
+                        "success": BOOL,
+                        "erased": BOOL,
+                        "deleted": {"type": "object", "additionalProperties": INT},
+                    },
+                    ["success"],
+                )
+            ),
+            _body(_obj({"confirm": STR}, ["confirm"])),
+        )
+    },
+}
+
+RATE_HEADERS: S = {
+    name: {"schema": {"type": "integer"}, "description": text}
+    for name, text in (
+        ("X-RateLimit-Limit", "Requests allowed per minute by the plan"),
+        ("X-RateLimit-Remaining", "Requests left in the window"),
+        ("X-RateLimit-Reset", "Epoch seconds when the window frees a request"),
+    )
+}
+
+
+def spec() -> S:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "VocalIA API",
+            "version": "1",
+            "description": "REST compatibility layer; GraphQL at /graphql is the primary API.",
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "User access token (JWT) for /api routes.",
+                }
+            },
+        },
+    }
+
+
+async def openapi(request: Request) -> Response:
+    return json_response(spec())
+
+
+routes: list[BaseRoute] = [Route("/openapi.json", openapi, methods=["GET"])]

@@ -1,0 +1,42 @@
+"""The GraphQL schema: per-domain roots merged into one, with the protective extensions."""
+
+from typing import Any
+
+import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.tools import merge_types
+
+from schema.audit import AuditQuery
+from schema.auth import AuthMutation, AuthQuery
+from schema.errors import ErrorCodes
+from schema.keys import KeyMutation, KeyQuery
+from schema.tenants import TenantMutation, TenantQuery
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+Query = merge_types("Query", (AuthQuery, TenantQuery, KeyQuery, AuditQuery))
+Mutation = merge_types("Mutation", (AuthMutation, TenantMutation, KeyMutation))
+
+
+def build_schema(*, development: bool) -> strawberry.Schema:
+    extensions: list[Any] = [
+        ErrorCodes,
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    ]
+    if not development:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+# The schema as exported to schema.graphql (the SDL does not depend on the environment).
+schema = build_schema(development=True)

@@ -1,0 +1,59 @@
+"""Every GraphQL error carries the contract's code and status in its extensions."""
+
+import logging
+from collections.abc import Iterator
+
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import STATUS_BY_CODE, DomainError, ErrorCode
+
+log = logging.getLogger("vocalia.graphql")
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return error
+    if original is None:
+        ext = dict(error.extensions or {})
+        ext.setdefault("code", ErrorCode.INVALID_REQUEST.value)
+        ext.setdefault(
+            "status",
+            STATUS_BY_CODE[ErrorCode(ext["code"])]
+            if ext["code"] in ErrorCode._value2member_map_
+            else 400,
+        )
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=ext,
+        )
+    log.error("unexpected GraphQL error at %s", error.path, exc_info=original)
+    return GraphQLError(
+        "internal error; retry later",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": ErrorCode.INTERNAL_ERROR.value, "status": 500},
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    """Domain errors keep their code; validation errors become invalid_request; anything
+    unexpected is logged and masked as internal_error."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        # Rewrite in place: the pre-execution result holds the same list object.
+        result = self.execution_context.result
+        for errors in (
+            getattr(result, "errors", None),
+            self.execution_context.pre_execution_errors,
+        ):
+            if errors:
+                errors[:] = [coded(e) for e in errors]
