@@ -5,12 +5,14 @@ backend carries them; channels always embed the tenant id.
 """
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from broadcaster import Broadcast
+import redis.asyncio as aioredis
+from broadcaster import Broadcast, BroadcastBackend, Event
 from broadcaster._base import Unsubscribed
 
 from models.base import new_id
@@ -20,10 +22,71 @@ def tenant_channel(tenant_id: str, topic: str) -> str:
     return f"t:{tenant_id}:{topic}"
 
 
+class RedisPubSubBackend(BroadcastBackend):
+    """Redis PUB/SUB for broadcaster. Its own redis backend can start listening before the
+    first SUBSCRIBE completes and then wait forever (seen with redis-py 8); this one reads
+    with get_message and only once a subscription exists."""
+
+    def __init__(self, url: str) -> None:
+        self._conn = aioredis.Redis.from_url(url)
+        self._pubsub = self._conn.pubsub(ignore_subscribe_messages=True)
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._has_channels = asyncio.Event()
+        self._listener: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        await self._pubsub.connect()
+        self._listener = asyncio.create_task(self._listen())
+
+    async def disconnect(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._pubsub.aclose()
+        await self._conn.aclose()
+
+    async def subscribe(self, channel: str) -> None:
+        await self._pubsub.subscribe(channel)
+        self._has_channels.set()
+
+    async def unsubscribe(self, channel: str) -> None:
+        await self._pubsub.unsubscribe(channel)
+
+    async def publish(self, channel: str, message: Any) -> None:
+        await self._conn.publish(channel, message)
+
+    async def next_published(self) -> Event:
+        return await self._queue.get()
+
+    async def _listen(self) -> None:
+        while True:
+            await self._has_channels.wait()
+            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            if message is None:
+                if not self._pubsub.subscribed:
+                    self._has_channels.clear()
+                    # A SUBSCRIBE may have landed between the check and the clear.
+                    if self._pubsub.subscribed:
+                        self._has_channels.set()
+                continue
+            if message.get("type") == "message":
+                channel, data = message["channel"], message["data"]
+                await self._queue.put(
+                    Event(
+                        channel=channel.decode() if isinstance(channel, bytes) else str(channel),
+                        message=data.decode() if isinstance(data, bytes) else str(data),
+                    )
+                )
+
+
 class Bus:
     def __init__(self, url: str = "memory://") -> None:
         self.url = url
-        self._broadcast = Broadcast(url)
+        if url.startswith(("redis://", "rediss://")):
+            self._broadcast = Broadcast(backend=RedisPubSubBackend(url))
+        else:
+            self._broadcast = Broadcast(url)
         self._connected = False
 
     async def connect(self) -> None:

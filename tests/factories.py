@@ -1,0 +1,73 @@
+"""Plain factories with sensible defaults: tenants, users, credentials."""
+
+from dataclasses import dataclass
+from itertools import count
+from typing import Any
+
+from models.base import new_id
+from models.tenant import Tenant
+from models.user import User
+from resolvers import auth, keys
+from resolvers.principals import Principal
+from resolvers.security import hash_password, issue_access_token
+
+_seq = count(1)
+PASSWORD = "correct-horse-battery"
+_password_hash: str | None = None
+
+
+@dataclass
+class TenantCtx:
+    tenant: Tenant
+    owner: User
+    token: str  # the owner's access token
+    api_key: str  # the vk_ key
+
+    @property
+    def id(self) -> str:
+        return self.tenant.id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(kind="user", tenant_id=self.tenant.id, role="owner", plan=self.tenant.plan, user_id=self.owner.id)
+
+
+async def make_tenant(plan: str = "starter", company: str | None = None, **overrides: Any) -> TenantCtx:
+    """Registers through the real resolver, so every row a tenant gets at sign-up exists."""
+    n = next(_seq)
+    reg = await auth.register(
+        email=overrides.pop("email", f"owner{n}@example.com"),
+        password=overrides.pop("password", PASSWORD),
+        company=company or f"Company {n}",
+        name=overrides.pop("name", f"Owner {n}"),
+        plan=plan,
+    )
+    token, _ = issue_access_token(reg.user.id, reg.tenant.id, "owner")
+    return TenantCtx(tenant=reg.tenant, owner=reg.user, token=token, api_key=reg.api_key)
+
+
+async def make_user(tenant: TenantCtx, role: str = "member", **overrides: Any) -> tuple[User, dict[str, str]]:
+    """Another user of the tenant with the given role, and its Authorization header."""
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = await hash_password(PASSWORD)
+    n = next(_seq)
+    user = await User.create(
+        id=new_id("usr"),
+        tenant=tenant.tenant,
+        email=overrides.pop("email", f"user{n}@example.com"),
+        password_hash=_password_hash,
+        name=overrides.pop("name", f"User {n}"),
+        role=role,
+    )
+    token, _ = issue_access_token(user.id, tenant.id, role)
+    return user, {"Authorization": f"Bearer {token}"}
+
+
+async def make_key(tenant: TenantCtx, kind: str = "secret", mode: str = "live") -> str:
+    issued = await keys.create_key(tenant.principal, kind=kind, mode=mode, name=f"{kind}-{mode}")
+    return issued.secret
