@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--password", help="default: $VOCALIA_SUPERADMIN_PASSWORD")
     admin.add_argument("--name", default="")
     sub.add_parser("seed-demo", help="create the demo tenant and print its credentials")
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
+    export.add_argument("--output", default="schema.graphql")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -118,7 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     configure(settings)
 
     try:
-        if args.command == "migrate":
+        if args.command == "export-schema":
+            from schema import schema
+
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(schema.as_str() + "\n")
+            print(f"wrote {args.output}")
+        elif args.command == "migrate":
             asyncio.run(db.migrate(settings.database_url))
             print("migrations applied")
         elif args.command == "create-superadmin":

@@ -18,3 +18,8 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+# For Tortoise's own CLI (`tortoise -c models.config.TORTOISE_ORM makemigrations`): the
+# autodetector only needs the models, not a real database.
+TORTOISE_ORM = tortoise_config("sqlite://:memory:")

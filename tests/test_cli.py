@@ -1,0 +1,140 @@
+"""The vocalia-server console script: migrate, seed-demo, create-superadmin, serve --demo."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import backends
+
+BIN = Path(sys.executable).parent / "vocalia-server"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def cli_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    tmp = tmp_path_factory.mktemp("cli")
+    backend = backends.prepare(tmp, suffix="_cli")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOCALIA_")}
+    env.update(
+        {
+            "VOCALIA_VAR_DIR": str(tmp / "var"),
+            "VOCALIA_DATABASE_URL": backend.database_url,
+            "VOCALIA_ENV": "development",
+        }
+    )
+    return env
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_migrate_is_idempotent(cli_env: dict[str, str]) -> None:
+    first = _cli(cli_env, "migrate")
+    second = _cli(cli_env, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "migrations applied" in second.stdout
+
+
+def test_seed_demo_prints_the_same_working_credentials_twice(cli_env: dict[str, str]) -> None:
+    first = _cli(cli_env, "seed-demo")
+    second = _cli(cli_env, "seed-demo")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    saved = json.loads((Path(cli_env["VOCALIA_VAR_DIR"]) / "demo-credentials.json").read_text())
+    assert (Path(cli_env["VOCALIA_VAR_DIR"]) / "demo-credentials.json").stat().st_mode & 0o077 == 0
+    for value in saved.values():
+        assert value in first.stdout
+    assert saved["tenant_key"].startswith("vk_")
+    assert saved["secret_key"].startswith("voc_sk_live_")
+    assert saved["test_key"].startswith("voc_sk_test_")
+    assert saved["publishable_key"].startswith("voc_pk_live_")
+    assert saved["tenant_id"].startswith("vocalia_demo_")
+
+
+def test_create_superadmin(cli_env: dict[str, str]) -> None:
+    ok = _cli(
+        cli_env, "create-superadmin", "--email", "root@vocalia.test", "--password", "long-enough-pw"
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout.strip().splitlines()[-1])["email"] == "root@vocalia.test"
+    again = _cli(
+        cli_env, "create-superadmin", "--email", "root@vocalia.test", "--password", "long-enough-pw"
+    )
+    assert again.returncode == 1
+    assert "conflict" in again.stderr
+    weak = _cli(cli_env, "create-superadmin", "--email", "x@vocalia.test", "--password", "short")
+    assert weak.returncode == 1
+    assert "invalid_request" in weak.stderr
+
+
+def test_production_requires_a_jwt_secret(cli_env: dict[str, str]) -> None:
+    result = _cli({**cli_env, "VOCALIA_ENV": "production"}, "migrate")
+    assert result.returncode == 2
+    assert "VOCALIA_JWT_SECRET is required" in result.stderr
+    short = _cli({**cli_env, "VOCALIA_JWT_SECRET": "too-short"}, "migrate")
+    assert short.returncode == 2
+    assert "at least 32 bytes" in short.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_demo_starts_and_the_printed_login_works(cli_env: dict[str, str]) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(BIN), "serve", "--demo", "--port", str(port)],
+        env=cli_env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, "server exited early"
+            assert time.monotonic() < deadline, "server did not become healthy"
+            time.sleep(0.2)
+        saved = json.loads((Path(cli_env["VOCALIA_VAR_DIR"]) / "demo-credentials.json").read_text())
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/api/auth/login",
+            json={"email": saved["email"], "password": saved["password"]},
+            timeout=10,
+        )
+        assert login.status_code == 200
+        me = httpx.get(
+            f"http://127.0.0.1:{port}/api/tenants/{saved['tenant_id']}/usage",
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            timeout=10,
+        )
+        assert me.status_code == 200
+        assert me.json()["plan"] == "pro"
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert "dashboard login" in output
