@@ -148,7 +148,7 @@ async def login(*, email: object, password: object, client_ip: str | None = None
             "email and password are required",
             param="email" if not isinstance(email, str) else "password",
         )
-    user = await User.get_or_none(email=email.strip().lower())
+    user = await User.get_or_none(email=validation.storable(email.strip().lower(), "email"))
     now = datetime.now(UTC)
     if user is not None and user.locked_until is not None and user.locked_until > now:
         retry = int((user.locked_until - now).total_seconds()) + 1
@@ -211,26 +211,32 @@ async def refresh(*, refresh_token: object, client_ip: str | None = None) -> Ses
         )
         if row is None or row.revoked_at is not None or row.expires_at <= now:
             raise unauthenticated("invalid or expired refresh token")
-        if row.rotated_at is not None:
-            grace = timedelta(seconds=get_settings().refresh_reuse_grace)
-            if now - row.rotated_at > grace:
-                await RefreshToken.filter(family_id=row.family_id, revoked_at=None).update(
-                    revoked_at=now
-                )
-                await audit.record(
-                    row.user.tenant_id, "auth.refresh_reuse", actor_id=row.user.id, ip=client_ip
-                )
-                raise unauthenticated("refresh token reused: the session was revoked, log in again")
-        else:
+        if row.rotated_at is None:
             updated = await RefreshToken.filter(id=row.id, rotated_at=None).update(rotated_at=now)
             if updated == 0:
                 raise unauthenticated("invalid or expired refresh token")
-        return await _issue_session(row.user, family_id=row.family_id)
+        elif now - row.rotated_at > timedelta(seconds=get_settings().refresh_reuse_grace):
+            await RefreshToken.filter(family_id=row.family_id, revoked_at=None).update(
+                revoked_at=now
+            )
+            await audit.record(
+                row.user.tenant_id, "auth.refresh_reuse", actor_id=row.user.id, ip=client_ip
+            )
+            row = None  # raise after the commit: raising inside would roll the revocation back
+        if row is not None:
+            return await _issue_session(row.user, family_id=row.family_id)
+    raise unauthenticated("refresh token reused: the session was revoked, log in again")
 
 
 async def logout(principal: Principal | None, *, refresh_token: object = None) -> None:
-    """Revoke the given refresh token's family, or all of the user's sessions."""
+    """Revoke the given refresh token's family, or all of the user's sessions.
+    Raises invalid_request (a refresh_token that is not a string), invalid_api_key."""
     p = require_user(principal)
+    if refresh_token is not None and not isinstance(refresh_token, str):
+        # A malformed value must not fall through to "log out everywhere".
+        raise DomainError(
+            ErrorCode.INVALID_REQUEST, "refresh_token must be a string", param="refresh_token"
+        )
     now = datetime.now(UTC)
     qs = RefreshToken.filter(user_id=p.user_id, revoked_at=None)
     if isinstance(refresh_token, str) and refresh_token:

@@ -97,7 +97,10 @@ class RedisRateLimiter:
     def __init__(self, url: str, prefix: str) -> None:
         import redis.asyncio as aioredis
 
-        self._redis = aioredis.Redis.from_url(url)
+        # A blocking pool: past max_connections concurrent hits wait for a free connection
+        # (redis-py's default pool raises MaxConnectionsError, a 500 for request 101).
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=100, timeout=10)
+        self._redis = aioredis.Redis.from_pool(pool)
         self._prefix = f"{prefix}:rl:"
         self._script = self._redis.register_script(_REDIS_SCRIPT)
 

@@ -132,7 +132,10 @@ async def erase_tenant(
     counts: dict[str, int] = {}
     async with in_transaction():
         for model, fk, parent in indirect:
-            parent_ids = await parent.filter(tenant_id=tenant.id).values_list("pk", flat=True)
+            # values_list() knows field names only, not the "pk" alias (Tortoise 1.1 FieldError).
+            parent_ids = await parent.filter(tenant_id=tenant.id).values_list(
+                parent._meta.pk_attr, flat=True
+            )
             if parent_ids:
                 counts[model._meta.db_table] = await model.filter(
                     **{f"{fk}_id__in": list(parent_ids)}
