@@ -51,6 +51,7 @@ def _headers(value: object, param: str, previous: dict[str, str]) -> dict[str, s
             raise invalid(f"header {name!r} cannot be set", param=param)
         if not isinstance(val, str) or len(val) > 2000 or "\n" in val or "\r" in val:
             raise invalid(f"header {name!r} must be a single-line string", param=param)
+        validation.storable(val, param)
         # A client that read masked values and sends them back unchanged keeps the secret.
         if name in previous and val == mask_secret_value(previous[name]):
             val = previous[name]

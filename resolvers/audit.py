@@ -5,6 +5,7 @@ from typing import Any
 
 from models.audit import AuditLog
 from models.base import new_id
+from resolvers import validation
 from resolvers.errors import invalid
 from resolvers.principals import Principal, get_tenant, require_manager
 
@@ -58,7 +59,7 @@ async def list_audit_log(
         raise invalid("offset must be >= 0", param="offset")
     qs = AuditLog.filter(tenant_id=tenant.id)
     if action:
-        qs = qs.filter(action=action)
+        qs = qs.filter(action=validation.storable(action, "action"))
     total = await qs.count()
     items = await qs.order_by("-created_at", "-id").offset(offset).limit(limit)
     return AuditPage(items=list(items), total=total, limit=limit, offset=offset)

@@ -136,6 +136,7 @@ async def revoke_key(principal: Principal | None, key_id: object) -> ApiKey:
     p = require_manager(principal)
     if not isinstance(key_id, str):
         raise invalid("id is required", param="id")
+    validation.storable(key_id, "id")
     qs = ApiKey.filter(id=key_id)
     if not p.is_superadmin:
         qs = qs.filter(tenant_id=p.tenant_id)

@@ -1,5 +1,6 @@
 """Who is calling: credentials become a Principal; tenant scope always comes from it."""
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from resolvers.security import (
     tenant_key_format_ok,
 )
 
+_TENANT_ID = re.compile(r"^[a-z0-9_]{1,64}$")
 ROLES = ("owner", "admin", "member", "viewer")
 MANAGER_ROLES = ("owner", "admin")
 SUPERADMIN = "superadmin"
@@ -170,7 +172,9 @@ def scoped_tenant_id(principal: Principal, tenant_id: str | None) -> str:
         if principal.tenant_id is None:
             raise invalid("tenantId is required for a platform superadmin", param="tenantId")
         return principal.tenant_id
-    if principal.is_superadmin or tenant_id == principal.tenant_id:
+    if tenant_id == principal.tenant_id or (
+        principal.is_superadmin and _TENANT_ID.match(tenant_id)
+    ):
         return tenant_id
     raise not_found("tenant")
 

@@ -13,7 +13,7 @@ MAX_URL = 2048
 
 def normalize_origin(value: object, param: str = "origins") -> str:
     """``scheme://host[:port]`` with a lowercase host, no path, query, fragment or credentials."""
-    if not isinstance(value, str) or not value or len(value) > 255:
+    if not isinstance(value, str) or not value or len(value) > 255 or not value.isprintable():
         raise invalid("each origin must be a string like https://shop.example.com", param=param)
     try:
         parts = urlsplit(value.strip())
@@ -76,6 +76,8 @@ async def check_outbound_url(value: object, param: str = "url") -> str:
         raise invalid(
             f"{param} must be an absolute URL of at most {MAX_URL} characters", param=param
         )
+    if not value.isprintable():
+        raise invalid(f"{param} must not contain control characters", param=param)
     try:
         parts = urlsplit(value.strip())
         port = parts.port

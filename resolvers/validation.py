@@ -16,10 +16,22 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 
 
+def storable(value: str, param: str) -> str:
+    """NUL is refused by PostgreSQL text and a lone surrogate has no UTF-8 form: both are
+    the client's error (invalid_request), whatever the transport."""
+    if "\x00" in value:
+        raise invalid(f"{param} must not contain NUL characters", param=param)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise invalid(f"{param} is not valid Unicode text", param=param) from exc
+    return value
+
+
 def email(value: Any, param: str = "email") -> str:
     if not isinstance(value, str) or len(value) > 254 or not _EMAIL.match(value.strip()):
         raise invalid("a valid email address is required", param=param)
-    return value.strip().lower()
+    return storable(value.strip().lower(), param)
 
 
 def password(value: Any, param: str = "password") -> str:
@@ -29,7 +41,7 @@ def password(value: Any, param: str = "password") -> str:
         raise invalid(f"password must be at least {MIN_PASSWORD} characters", param=param)
     if len(value) > MAX_PASSWORD:
         raise invalid(f"password must be at most {MAX_PASSWORD} characters", param=param)
-    return value
+    return storable(value, param)
 
 
 def text(
@@ -41,7 +53,7 @@ def text(
         return None
     if not isinstance(value, str):
         raise invalid(f"{param} must be a string", param=param)
-    value = value.strip()
+    value = storable(value, param).strip()
     if len(value) < max(min_len, 1 if required else 0):
         raise invalid(
             f"{param} must not be empty" if required else f"{param} is too short", param=param
