@@ -1,5 +1,6 @@
 """/openapi.json: the REST routes implemented so far, with their bodies and error responses."""
 
+import copy
 from typing import Any
 
 from starlette.requests import Request
@@ -82,8 +83,9 @@ SCHEMAS: S = {
         {
             "position": {"type": "string", "enum": list(WIDGET_POSITIONS)},
             "language": {"type": "string", "enum": list(LANGUAGES)},
-            "greeting": STR,
-            "persona": STR,
+            # In a change, null clears greeting, persona and agentId.
+            "greeting": NSTR,
+            "persona": NSTR,
             "agentId": NSTR,
             "theme": _obj(
                 {k: {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"} for k in THEME_KEYS}
@@ -212,12 +214,13 @@ PATHS: S = {
             body=_body(
                 _obj(
                     {
-                        "email": STR,
+                        "email": {"type": "string", "format": "email"},
                         "password": {"type": "string", "minLength": 8},
-                        "name": STR,
+                        # Optional fields: null means the default (no name, starter, fr).
+                        "name": NSTR,
                         "company": STR,
-                        "plan": {"type": "string", "enum": list(PLAN_NAMES)},
-                        "language": {"type": "string", "enum": list(LANGUAGES)},
+                        "plan": {"type": ["string", "null"], "enum": [*PLAN_NAMES, None]},
+                        "language": {"type": ["string", "null"], "enum": [*LANGUAGES, None]},
                     },
                     ["email", "password", "company"],
                 )
@@ -248,7 +251,8 @@ PATHS: S = {
                 **_ok(_obj({"success": BOOL}, ["success"])),
                 **_error_responses(400, 401, 403, 413, 429),
             },
-            body=_body(_obj({"refresh_token": STR}), required=False),
+            # null or absent: every session of the user.
+            body=_body(_obj({"refresh_token": NSTR}), required=False),
         )
     },
     "/api/auth/me": {
@@ -262,12 +266,13 @@ PATHS: S = {
                 **_ok(_obj({"user": _ref("User")}, ["user"])),
                 **_error_responses(400, 401, 403, 413, 429),
             },
+            # A field that is null or absent stays unchanged.
             body=_body(
                 _obj(
                     {
-                        "name": STR,
-                        "company": STR,
-                        "language": {"type": "string", "enum": list(LANGUAGES)},
+                        "name": NSTR,
+                        "company": NSTR,
+                        "language": {"type": ["string", "null"], "enum": [*LANGUAGES, None]},
                     }
                 )
             ),
@@ -463,13 +468,26 @@ PATHS: S = {
 }
 
 RATE_HEADERS: S = {
-    name: {"schema": {"type": "integer"}, "description": text}
+    name: {"schema": {"type": "integer"}, "description": text, "required": True}
     for name, text in (
         ("X-RateLimit-Limit", "Requests allowed per minute by the plan"),
         ("X-RateLimit-Remaining", "Requests left in the window"),
         ("X-RateLimit-Reset", "Epoch seconds when the window frees a request"),
     )
 }
+
+
+def _with_rate_headers(paths: S) -> S:
+    """Every successful authenticated response carries the three X-RateLimit-* headers."""
+    out = copy.deepcopy(paths)
+    for operations in out.values():
+        for op in operations.values():
+            if op.get("security") != AUTHED:
+                continue
+            for status, response in op["responses"].items():
+                if status.startswith("2"):
+                    response["headers"] = RATE_HEADERS
+    return out
 
 
 def spec() -> S:
@@ -480,7 +498,7 @@ def spec() -> S:
             "version": "1",
             "description": "REST compatibility layer; GraphQL at /graphql is the primary API.",
         },
-        "paths": PATHS,
+        "paths": _with_rate_headers(PATHS),
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

@@ -178,7 +178,10 @@ class AuthMutation:
         user = await auth.update_me(
             info.context.caller(), name=name, company=company, language=language
         )
-        info.context.loaders.tenant_by_id.clear(user.tenant_id)
+        if user.tenant is not None:
+            # The renamed tenant replaces any cached copy; clear() would raise KeyError for a
+            # key this request never loaded.
+            info.context.loaders.tenant_by_id.prime(user.tenant.id, user.tenant, force=True)
         return User.from_model(user)
 
     @strawberry.mutation(

@@ -3,8 +3,10 @@
 import logging
 from collections.abc import Iterator
 
+import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from resolvers.errors import STATUS_BY_CODE, DomainError, ErrorCode
 
@@ -32,7 +34,6 @@ def coded(error: GraphQLError) -> GraphQLError:
             path=error.path,
             extensions=ext,
         )
-    log.error("unexpected GraphQL error at %s", error.path, exc_info=original)
     return GraphQLError(
         "internal error; retry later",
         nodes=error.nodes,
@@ -41,6 +42,24 @@ def coded(error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": ErrorCode.INTERNAL_ERROR.value, "status": 500},
     )
+
+
+class Schema(strawberry.Schema):
+    """Logs expected domain errors briefly and unexpected ones with their traceback."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, DomainError):
+                log.info(
+                    "graphql %s: %s",
+                    error.extensions.get("code") if error.extensions else "invalid_request",
+                    error.message[:200],
+                )
+            else:
+                log.error("unexpected GraphQL error at %s", error.path, exc_info=original)
 
 
 class ErrorCodes(SchemaExtension):

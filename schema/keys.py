@@ -82,8 +82,13 @@ class KeyMutation:
     async def create_api_key(
         self,
         info: Info,
-        kind: ApiKeyKind,
-        mode: ApiKeyMode = ApiKeyMode.LIVE,
+        kind: Annotated[ApiKeyKind, strawberry.argument(description="SECRET or PUBLISHABLE.")],
+        mode: Annotated[
+            ApiKeyMode,
+            strawberry.argument(
+                description="LIVE (default) or TEST; publishable keys are LIVE only."
+            ),
+        ] = ApiKeyMode.LIVE,
         name: Annotated[str | None, strawberry.argument(description="A label.")] = None,
         tenant_id: TenantIdArg = None,
     ) -> CreatedApiKey:
@@ -95,5 +100,9 @@ class KeyMutation:
     @strawberry.mutation(
         description="Revoke a key at once. Errors: resource_not_found (unknown or another tenant's)."
     )
-    async def revoke_api_key(self, info: Info, id: strawberry.ID) -> ApiKey:
+    async def revoke_api_key(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The key's id (key_...).")],
+    ) -> ApiKey:
         return ApiKey.from_model(await keys.revoke_key(info.context.caller(), str(id)))

@@ -342,7 +342,15 @@ class TenantMutation:
         description="Replace webhook endpoints. Errors: invalid_request, insufficient_permissions (plan or role), resource_not_found."
     )
     async def set_webhook_endpoints(
-        self, info: Info, endpoints: list[WebhookEndpointInput], tenant_id: TenantIdArg = None
+        self,
+        info: Info,
+        endpoints: Annotated[
+            list[WebhookEndpointInput],
+            strawberry.argument(
+                description="The complete new list; endpoints left out are deleted."
+            ),
+        ],
+        tenant_id: TenantIdArg = None,
     ) -> list[WebhookEndpoint]:
         raw = [
             {
@@ -361,7 +369,12 @@ class TenantMutation:
         description="Change widget settings. Errors: invalid_request, insufficient_permissions, resource_not_found."
     )
     async def update_widget_config(
-        self, info: Info, config: WidgetConfigInput, tenant_id: TenantIdArg = None
+        self,
+        info: Info,
+        config: Annotated[
+            WidgetConfigInput, strawberry.argument(description="The settings to change.")
+        ],
+        tenant_id: TenantIdArg = None,
     ) -> WidgetConfig:
         return WidgetConfig.from_dict(
             await tenants.update_widget_config(
@@ -400,7 +413,12 @@ class TenantMutation:
         description='GDPR erasure of every row of the tenant. confirm must be "DELETE_ALL_DATA_<tenantId>". Owner only.'
     )
     async def erase_tenant_data(
-        self, info: Info, confirm: str, tenant_id: TenantIdArg = None
+        self,
+        info: Info,
+        confirm: Annotated[
+            str, strawberry.argument(description='Exactly "DELETE_ALL_DATA_<tenantId>".')
+        ],
+        tenant_id: TenantIdArg = None,
     ) -> JSON:
         return await tenants.erase_tenant(
             info.context.caller(), confirm, tenant_id, info.context.client_ip

@@ -3,18 +3,29 @@
 from datetime import timedelta
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from resolvers.errors import DomainError
+from resolvers.errors import DomainError, ErrorCode
 from resolvers.principals import authenticate
 from schema import build_schema
 from schema.context import Context
+
+_HTTP_CODES = {
+    400: ErrorCode.INVALID_REQUEST,
+    401: ErrorCode.INVALID_API_KEY,
+    403: ErrorCode.INSUFFICIENT_PERMISSIONS,
+    404: ErrorCode.RESOURCE_NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+}
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -26,6 +37,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
         )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            # Strawberry answers transport errors in plain text; the contract wants its body.
+            code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+            error = DomainError(code, exc.reason or "invalid GraphQL request")
+            rid = (scope.get("state") or {}).get("request_id")
+            headers = {"Allow": "POST"} if code is ErrorCode.METHOD_NOT_ALLOWED else None
+            response = JSONResponse(error.body(rid), status_code=error.status, headers=headers)
+        await response(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
