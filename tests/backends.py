@@ -7,8 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-PG_ADMIN_URL = os.environ.get("VOCALIA_TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
-PG_DATABASE = os.environ.get("VOCALIA_TEST_PG_DATABASE", "vocalia_test")
+PG_ADMIN_URL = os.environ.get(
+    "VOCALIA_TEST_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test"
+)
+# One database (and Redis prefix) per test run, so concurrent runs never share state;
+# every database a run creates is dropped when it ends (drop_created).
+RUN_ID = f"{os.getpid()}"
+PG_DATABASE = os.environ.get("VOCALIA_TEST_PG_DATABASE", f"vocalia_test_{RUN_ID}")
+REDIS_PREFIX = f"vocalia-test-{RUN_ID}"
+_created: list[str] = []
 REDIS_URL = os.environ.get("VOCALIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
@@ -48,9 +55,27 @@ def prepare(tmp_dir: Path, suffix: str = "") -> Backend:
     if backend_name() == "postgres":
         name = PG_DATABASE + suffix
         asyncio.run(_recreate_pg_database(name))
+        _created.append(name)
         admin = urlsplit(PG_ADMIN_URL)
         return Backend("postgres", f"postgres://{admin.netloc}/{name}", REDIS_URL)
     return Backend("sqlite", f"sqlite://{tmp_dir}/vocalia{suffix}.sqlite3", None)
+
+
+async def _drop(names: list[str]) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        for name in names:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def drop_created() -> None:
+    if _created:
+        asyncio.run(_drop(list(_created)))
+        _created.clear()
 
 
 def services_missing() -> list[str]:

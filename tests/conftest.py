@@ -22,8 +22,15 @@ def pytest_configure(config: pytest.Config) -> None:
         message = "services not reachable: " + ", ".join(missing)
         if os.environ.get("CI", "").lower() == "true":
             raise pytest.UsageError(message + " (CI=true: a missing service is a failure)")
-        config.issue_config_time_warning(pytest.PytestConfigWarning(message + "; skipping this backend"), stacklevel=2)
+        config.issue_config_time_warning(
+            pytest.PytestConfigWarning(message + "; skipping this backend"), stacklevel=2
+        )
         config.option.markexpr = "not_selectable_marker_never_used"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not backends.services_missing():
+        backends.drop_created()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -52,7 +59,7 @@ def settings(backend: backends.Backend, tmp_path_factory: pytest.TempPathFactory
         # Generous per-IP auth limits: tests that check them lower these explicitly.
         auth_ip_limit=(10_000, 60),
         register_ip_limit=(10_000, 3600),
-        redis_prefix="vocalia-test",
+        redis_prefix=backends.REDIS_PREFIX,
     )
 
 

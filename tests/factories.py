@@ -33,10 +33,18 @@ class TenantCtx:
 
     @property
     def principal(self) -> Principal:
-        return Principal(kind="user", tenant_id=self.tenant.id, role="owner", plan=self.tenant.plan, user_id=self.owner.id)
+        return Principal(
+            kind="user",
+            tenant_id=self.tenant.id,
+            role="owner",
+            plan=self.tenant.plan,
+            user_id=self.owner.id,
+        )
 
 
-async def make_tenant(plan: str = "starter", company: str | None = None, **overrides: Any) -> TenantCtx:
+async def make_tenant(
+    plan: str = "starter", company: str | None = None, **overrides: Any
+) -> TenantCtx:
     """Registers through the real resolver, so every row a tenant gets at sign-up exists."""
     n = next(_seq)
     reg = await auth.register(
@@ -50,7 +58,9 @@ async def make_tenant(plan: str = "starter", company: str | None = None, **overr
     return TenantCtx(tenant=reg.tenant, owner=reg.user, token=token, api_key=reg.api_key)
 
 
-async def make_user(tenant: TenantCtx, role: str = "member", **overrides: Any) -> tuple[User, dict[str, str]]:
+async def make_user(
+    tenant: TenantCtx, role: str = "member", **overrides: Any
+) -> tuple[User, dict[str, str]]:
     """Another user of the tenant with the given role, and its Authorization header."""
     global _password_hash
     if _password_hash is None:
@@ -71,3 +81,23 @@ async def make_user(tenant: TenantCtx, role: str = "member", **overrides: Any) -
 async def make_key(tenant: TenantCtx, kind: str = "secret", mode: str = "live") -> str:
     issued = await keys.create_key(tenant.principal, kind=kind, mode=mode, name=f"{kind}-{mode}")
     return issued.secret
+
+
+def assert_error(
+    response: Any, status: int, code: str, *, param: str | None = None, message: str | None = None
+) -> dict[str, Any]:
+    """The contract's error body, exactly: ``param`` present only when given, ``request_id``
+    equal to the X-Request-Id header; ``message`` checked when given. Returns the error."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert list(body) == ["error"], body
+    err = body["error"]
+    expected_keys = {"code", "message", "status", "request_id"} | ({"param"} if param else set())
+    assert set(err) == expected_keys, err
+    assert (err["code"], err["status"], err.get("param")) == (code, status, param), err
+    assert err["request_id"] == response.headers["x-request-id"]
+    assert isinstance(err["message"], str)
+    assert err["message"]
+    if message is not None:
+        assert err["message"] == message
+    return err

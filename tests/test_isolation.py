@@ -1,0 +1,549 @@
+"""Tenant isolation: every tenant-scoped REST route and GraphQL field, called by tenant A's owner
+on tenant B's ids, answers 404 resource_not_found, reads nothing and changes nothing.
+
+The routes and fields are found by introspecting the app's route table and the GraphQL schema;
+a route or field added later without a case here makes `test_every_tenant_scoped_*` fail.
+"""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from graphql import (
+    GraphQLField,
+    GraphQLID,
+    GraphQLObjectType,
+    get_named_type,
+    is_leaf_type,
+)
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount, Route
+from tortoise import Tortoise
+from tortoise.models import Model
+
+from models.tenant import Tenant
+from resolvers import actions, auth, demo, keys, origins, tenants, usage, webhooks
+from resolvers.security import issue_access_token
+from schema import schema
+from tests.factories import PASSWORD, TenantCtx, make_key, make_tenant, make_user
+
+# --- tenant B, rich enough that there is something to leak ------------------------------
+
+B_ORIGINS = ["https://zephyrine-shop.example", "https://zephyrine-app.example"]
+B_HOOK_URL = "https://127.0.0.1:9/zephyrine-hooks"
+B_ACTION_URL = "https://127.0.0.1:9/zephyrine-crm"
+B_ACTION_TOKEN = "Bearer zephyrine-crm-token-0042"
+B_GREETING = "Bienvenue chez Zephyrine, que puis-je faire ?"
+B_COLOUR = "#7a3e9d"
+UNKNOWN_TENANT = "nobody_here_zz99"
+
+
+@dataclass
+class World:
+    a: TenantCtx
+    b: TenantCtx
+    b_key_ids: list[str]  # B's secret live, secret test and publishable keys
+    b_endpoint_id: str
+    b_action_id: str
+    b_tenant_key_masked: str
+    secrets: list[str]  # every value of B that must never appear in A's responses
+
+    def fill(self, value: Any) -> Any:
+        """Replace the placeholders of a case's body or variables with B's ids."""
+        if isinstance(value, str):
+            return (
+                value.replace("{B}", self.b.id)
+                .replace("{B_KEY}", self.b_key_ids[0])
+                .replace("{B_ENDPOINT}", self.b_endpoint_id)
+                .replace("{B_ACTION}", self.b_action_id)
+            )
+        if isinstance(value, list):
+            return [self.fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.fill(v) for k, v in value.items()}
+        return value
+
+
+@pytest.fixture
+async def world(app: Starlette) -> World:
+    a = await make_tenant(company="Alpha Visible Co")
+    b = await make_tenant(
+        plan="pro",
+        company="Zephyrine Hidden Corp",
+        email="zephyrine-owner@hidden.example",
+        name="Zephyrine Owner",
+    )
+    member, _ = await make_user(
+        b, role="member", email="zephyrine-member@hidden.example", name="Zephyrine Member"
+    )
+    await auth.login(email=b.owner.email, password=PASSWORD)  # a refresh token row
+    await origins.set_origins(b.principal, list(B_ORIGINS))
+    [endpoint] = await webhooks.set_endpoints(b.principal, [{"url": B_HOOK_URL}])
+    [action] = await actions.set_actions(
+        b.principal,
+        [
+            {
+                "type": "crm",
+                "event": "call.completed",
+                "target_url": B_ACTION_URL,
+                "headers": {"Authorization": B_ACTION_TOKEN},
+            }
+        ],
+    )
+    await tenants.update_widget_config(
+        b.principal, {"greeting": B_GREETING, "theme": {"primaryColor": B_COLOUR}}
+    )
+    issued = [
+        await keys.create_key(b.principal, kind="secret", mode="live", name="zephyrine-live"),
+        await keys.create_key(b.principal, kind="secret", mode="test", name="zephyrine-sandbox"),
+        await keys.create_key(b.principal, kind="publishable", name="zephyrine-widget"),
+    ]
+    await usage.increment(b.id, "calls", 7)
+    tenant_key = await keys.get_tenant_key(b.principal)
+    secrets = [
+        b.id,
+        b.tenant.name,
+        b.owner.email,
+        b.owner.name,
+        member.email,
+        member.name,
+        b.api_key,
+        tenant_key.masked,
+        *B_ORIGINS,
+        B_HOOK_URL,
+        endpoint.endpoint.id,
+        str(endpoint.secret),
+        B_ACTION_URL,
+        action.id,
+        B_ACTION_TOKEN,
+        *actions.masked_headers(action).values(),
+        B_GREETING,
+        B_COLOUR,
+        *(k.secret for k in issued),
+        *(k.key.masked for k in issued),
+        *(k.key.name for k in issued),
+        *(k.key.id for k in issued),
+    ]
+    return World(
+        a=a,
+        b=b,
+        b_key_ids=[k.key.id for k in issued],
+        b_endpoint_id=endpoint.endpoint.id,
+        b_action_id=action.id,
+        b_tenant_key_masked=tenant_key.masked,
+        secrets=secrets,
+    )
+
+
+# --- B's rows in every table ---------------------------------------------------------
+
+# Tables the fixture must populate for B, so that the snapshots compare real data.
+POPULATED = {
+    "tenants",
+    "users",
+    "refresh_tokens",
+    "api_keys",
+    "allowed_origins",
+    "webhook_endpoints",
+    "tenant_actions",
+    "audit_logs",
+    "usage_counters",
+}
+
+
+def _models() -> list[type[Model]]:
+    return [m for app in (Tortoise.apps or {}).values() for m in app.values()]
+
+
+def _directly_scoped(model: type[Model]) -> bool:
+    return "tenant" in model._meta.fk_fields or "tenant_id" in model._meta.fields_map
+
+
+def _tenant_filter(model: type[Model], tenant_id: str) -> dict[str, str] | None:
+    """How a model's rows of one tenant are found: the tenant itself, a tenant column, or a
+    foreign key to a model that has one (a refresh token through its user)."""
+    if model is Tenant:
+        return {"id": tenant_id}
+    if _directly_scoped(model):
+        return {"tenant_id": tenant_id}
+    for fk in sorted(model._meta.fk_fields):
+        parent = model._meta.fields_map[fk].related_model
+        if parent is not Tenant and _directly_scoped(parent):
+            return {f"{fk}__tenant_id": tenant_id}
+    return None
+
+
+async def snapshot(tenant_id: str) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for model in _models():
+        where = _tenant_filter(model, tenant_id)
+        assert where is not None, f"{model.__name__}: no way to tell which tenant a row is of"
+        pk = model._meta.pk_attr
+        out[model._meta.db_table] = list(await model.filter(**where).order_by(pk).values())
+    return out
+
+
+def assert_nothing_leaked(world: World, text: str) -> None:
+    decoded = json.dumps(json.loads(text), ensure_ascii=False)
+    for secret in world.secrets:
+        assert secret not in text, f"{secret!r} leaked"
+        assert secret not in decoded, f"{secret!r} leaked"
+
+
+async def test_tenant_b_has_rows_in_every_table(world: World) -> None:
+    snap = await snapshot(world.b.id)
+    empty = sorted(table for table in POPULATED if not snap.get(table))
+    assert empty == []
+    assert len(snap["api_keys"]) == 4
+    assert len(snap["users"]) == 2
+    # A's rows are not counted as B's.
+    assert {r["tenant_id"] for r in snap["api_keys"]} == {world.b.id}
+    assert {r["user_id"] for r in snap["refresh_tokens"]} == {world.b.owner.id}
+
+
+# --- REST ----------------------------------------------------------------------------
+
+P = "/api/tenants/{tenant_id}"
+# (method, path) -> JSON body; bodies name B's own objects where the route accepts ids.
+REST_CASES: dict[tuple[str, str], dict[str, Any] | None] = {
+    ("GET", f"{P}/usage"): None,
+    ("GET", f"{P}/allowed-origins"): None,
+    ("PUT", f"{P}/allowed-origins"): {"origins": ["https://attacker.example"]},
+    ("GET", f"{P}/api-key"): None,
+    ("POST", f"{P}/api-key/rotate"): None,
+    ("GET", f"{P}/webhooks"): None,
+    ("PUT", f"{P}/webhooks"): {
+        "endpoints": [
+            {"id": "{B_ENDPOINT}", "url": "https://127.0.0.1:9/attacker", "rotate_secret": True}
+        ]
+    },
+    ("GET", f"{P}/widget-config"): None,
+    ("PUT", f"{P}/widget-config"): {"widget_config": {"greeting": "owned"}},
+    ("GET", f"{P}/actions"): None,
+    ("PUT", f"{P}/actions"): {
+        "actions": [
+            {
+                "id": "{B_ACTION}",
+                "type": "crm",
+                "event": "call.completed",
+                "target_url": "https://127.0.0.1:9/attacker",
+            }
+        ]
+    },
+    ("DELETE", f"{P}/data"): {"confirm": "DELETE_ALL_DATA_{B}"},
+}
+
+
+def _walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for route in routes:
+        if isinstance(route, Mount):
+            yield from _walk(list(route.routes), prefix + route.path)
+        elif isinstance(route, Route):
+            path = prefix + route.path
+            if "{tenant_id}" in path or path.startswith("/api/tenants"):
+                for method in sorted((route.methods or set()) - {"HEAD"}):
+                    yield method, path
+
+
+def test_every_tenant_scoped_rest_route_is_covered(app: Starlette) -> None:
+    found = set(_walk(list(app.routes)))
+    assert found == set(REST_CASES), (
+        f"not covered: {sorted(found - set(REST_CASES))}; gone: {sorted(set(REST_CASES) - found)}"
+    )
+
+
+async def _rest(
+    client: httpx.AsyncClient, world: World, method: str, path: str, tenant_id: str
+) -> httpx.Response:
+    body = world.fill(REST_CASES[(method, path)])
+    return await client.request(
+        method,
+        path.replace("{tenant_id}", tenant_id),
+        json=body,
+        headers=world.a.headers,
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(REST_CASES))
+async def test_rest_route_of_another_tenant_is_not_found(
+    client: httpx.AsyncClient, world: World, method: str, path: str
+) -> None:
+    before = await snapshot(world.b.id)
+    r = await _rest(client, world, method, path, world.b.id)
+    assert r.status_code == 404, r.text
+    error = r.json()["error"]
+    assert error == {
+        "code": "resource_not_found",
+        "message": "tenant not found",
+        "status": 404,
+        "request_id": r.headers["x-request-id"],
+    }
+    assert_nothing_leaked(world, r.text)
+    # Indistinguishable from a tenant that does not exist: no existence oracle.
+    unknown = await _rest(client, world, method, path, UNKNOWN_TENANT)
+    assert unknown.status_code == 404
+    assert {**unknown.json()["error"], "request_id": None} == {**error, "request_id": None}
+    assert await snapshot(world.b.id) == before
+
+
+# --- GraphQL -------------------------------------------------------------------------
+
+TENANT_Q = "query($t: ID) {{ tenant(id: $t) {{ {selection} }} }}"
+# Root fields that take an ID -> (document, variables). $t is tenant B's id.
+GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "Query.apiKeys": (
+        "query($t: ID) { apiKeys(tenantId: $t, includeRevoked: true) { id name masked } }",
+        {"t": "{B}"},
+    ),
+    "Query.auditLog": (
+        "query($t: ID) { auditLog(tenantId: $t, limit: 100) { total items { id action data } } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.setAllowedOrigins": (
+        'mutation($t: ID) { setAllowedOrigins(tenantId: $t, origins: ["https://attacker.example"]) }',
+        {"t": "{B}"},
+    ),
+    "Mutation.rotateTenantApiKey": (
+        "mutation($t: ID) { rotateTenantApiKey(tenantId: $t) { apiKey masked } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.setWebhookEndpoints": (
+        "mutation($t: ID, $e: ID) { setWebhookEndpoints(tenantId: $t, endpoints: "
+        '[{id: $e, url: "https://127.0.0.1:9/attacker", rotateSecret: true}]) { id url secret } }',
+        {"t": "{B}", "e": "{B_ENDPOINT}"},
+    ),
+    "Mutation.updateWidgetConfig": (
+        'mutation($t: ID) { updateWidgetConfig(tenantId: $t, config: {greeting: "owned"}) '
+        "{ greeting theme { primaryColor } } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.setActions": (
+        "mutation($t: ID) { setActions(tenantId: $t, actions: []) { id targetUrl headers } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.eraseTenantData": (
+        "mutation($t: ID, $c: String!) { eraseTenantData(tenantId: $t, confirm: $c) }",
+        {"t": "{B}", "c": "DELETE_ALL_DATA_{B}"},
+    ),
+    "Mutation.createApiKey": (
+        "mutation($t: ID) { createApiKey(tenantId: $t, kind: SECRET) { secret key { id } } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.revokeApiKey": (
+        "mutation($k: ID!) { revokeApiKey(id: $k) { id revokedAt } }",
+        {"k": "{B_KEY}"},
+    ),
+}
+# What the unknown-id twin of a case sends instead of B's ids.
+UNKNOWN_IDS = {
+    "{B}": UNKNOWN_TENANT,
+    "{B_KEY}": "key_doesnotexist",
+    "{B_ENDPOINT}": "whe_doesnotexist",
+}
+NOT_FOUND = {"code": "resource_not_found", "status": 404}
+EXPECTED_EXTENSIONS = {"Mutation.revokeApiKey": {**NOT_FOUND, "param": "id"}}
+
+
+def _schema_type(name: str) -> GraphQLObjectType:
+    t = schema._schema.get_type(name)
+    assert isinstance(t, GraphQLObjectType)
+    return t
+
+
+def selection(field: GraphQLField) -> str:
+    """Every leaf below a field (fields with arguments must get an explicit case)."""
+    named = get_named_type(field.type)
+    if is_leaf_type(named):
+        return ""
+    assert isinstance(named, GraphQLObjectType)
+    parts = []
+    for name, sub in named.fields.items():
+        assert not sub.args, f"{named.name}.{name} takes arguments: add a case"
+        parts.append(name + (f" {{ {selection(sub)} }}" if selection(sub) else ""))
+    return " ".join(parts)
+
+
+def tenant_field_cases() -> dict[str, tuple[str, dict[str, Any]]]:
+    """Query.tenant(id) once per field of Tenant, each with its full selection."""
+    cases = {}
+    for name, field in _schema_type("Tenant").fields.items():
+        assert not field.args, f"Tenant.{name} takes arguments: add a case"
+        sub = selection(field)
+        cases[f"Query.tenant.{name}"] = (
+            TENANT_Q.format(selection=name + (f" {{ {sub} }}" if sub else "")),
+            {"t": "{B}"},
+        )
+    return cases
+
+
+ALL_GRAPHQL_CASES = {**GRAPHQL_CASES, **tenant_field_cases()}
+
+
+def _takes_an_id(field: GraphQLField) -> bool:
+    return any(get_named_type(arg.type) is GraphQLID for arg in field.args.values())
+
+
+def test_every_tenant_scoped_graphql_field_is_covered() -> None:
+    scoped = {
+        f"{root}.{name}"
+        for root in ("Query", "Mutation", "Subscription")
+        if schema._schema.get_type(root) is not None
+        for name, field in _schema_type(root).fields.items()
+        if _takes_an_id(field)
+    }
+    covered = set(GRAPHQL_CASES) | {"Query.tenant"}
+    assert scoped == covered, (
+        f"not covered: {sorted(scoped - covered)}; gone: {sorted(covered - scoped)}"
+    )
+    assert {k.rsplit(".", 1)[1] for k in ALL_GRAPHQL_CASES if k.startswith("Query.tenant.")} == set(
+        _schema_type("Tenant").fields
+    )
+    assert set(_schema_type("Tenant").fields) >= {
+        "usage",
+        "allowedOrigins",
+        "widgetConfig",
+        "apiKey",
+        "webhookEndpoints",
+        "actions",
+    }
+
+
+def _unknown(value: Any) -> Any:
+    if isinstance(value, str):
+        for placeholder, unknown in UNKNOWN_IDS.items():
+            value = value.replace(placeholder, unknown)
+        return value
+    return {k: _unknown(v) for k, v in value.items()}
+
+
+async def _gql(
+    client: httpx.AsyncClient, headers: dict[str, str], query: str, variables: dict[str, Any]
+) -> httpx.Response:
+    r = await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+    assert r.status_code == 200, r.text
+    return r
+
+
+@pytest.mark.parametrize("case", sorted(ALL_GRAPHQL_CASES))
+async def test_graphql_field_of_another_tenant_is_not_found(
+    client: httpx.AsyncClient, world: World, case: str
+) -> None:
+    query, variables = ALL_GRAPHQL_CASES[case]
+    before = await snapshot(world.b.id)
+    r = await _gql(client, world.a.headers, query, world.fill(variables))
+    body = r.json()
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == EXPECTED_EXTENSIONS.get(case, NOT_FOUND)
+    assert_nothing_leaked(world, r.text)
+    twin = (await _gql(client, world.a.headers, query, _unknown(variables))).json()
+    assert twin == body
+    assert await snapshot(world.b.id) == before
+
+
+@pytest.mark.parametrize("credential", ["tenant_key", "secret_key"])
+async def test_tenant_b_is_not_found_with_tenant_a_api_keys(
+    client: httpx.AsyncClient, world: World, credential: str
+) -> None:
+    """API keys carry their tenant too: A's vk_ and voc_sk_ keys cannot name B."""
+    key = world.a.api_key if credential == "tenant_key" else await make_key(world.a)
+    headers = {"Authorization": f"Bearer {key}"}
+    before = await snapshot(world.b.id)
+    for case, (query, variables) in sorted(ALL_GRAPHQL_CASES.items()):
+        if not case.startswith("Query.tenant."):
+            continue
+        r = await _gql(client, headers, query, world.fill(variables))
+        body = r.json()
+        assert body["data"] is None, case
+        assert [e["extensions"] for e in body["errors"]] == [NOT_FOUND], case
+        assert_nothing_leaked(world, r.text)
+    assert await snapshot(world.b.id) == before
+
+
+# --- the documented exception: a platform superadmin ------------------------------------
+
+
+@pytest.fixture
+async def superadmin_headers(app: Starlette) -> dict[str, str]:
+    user = await demo.create_superadmin("root@platform.example", PASSWORD, "Root")
+    token, _ = issue_access_token(user.id, None, "superadmin")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_superadmin_reads_tenant_b_over_rest(
+    client: httpx.AsyncClient, world: World, superadmin_headers: dict[str, str]
+) -> None:
+    before = await snapshot(world.b.id)
+    bodies = {}
+    for method, path in sorted(REST_CASES):
+        if method != "GET":
+            continue
+        r = await client.get(path.replace("{tenant_id}", world.b.id), headers=superadmin_headers)
+        assert r.status_code == 200, (path, r.text)
+        bodies[path.rsplit("/", 1)[1]] = r.json()
+    assert set(bodies) == {
+        "usage",
+        "allowed-origins",
+        "api-key",
+        "webhooks",
+        "widget-config",
+        "actions",
+    }
+    assert bodies["usage"]["tenant_id"] == world.b.id
+    assert bodies["usage"]["plan"] == "pro"
+    assert bodies["usage"]["quotas"]["calls"] == {"used": 7, "limit": 500, "pct": 1}
+    assert bodies["allowed-origins"] == {"origins": B_ORIGINS}
+    assert bodies["api-key"]["api_key"] == world.b_tenant_key_masked
+    assert [e["url"] for e in bodies["webhooks"]["endpoints"]] == [B_HOOK_URL]
+    assert "secret" not in bodies["webhooks"]["endpoints"][0]
+    assert bodies["widget-config"]["widget_config"]["greeting"] == B_GREETING
+    assert [a["id"] for a in bodies["actions"]["actions"]] == [world.b_action_id]
+    assert bodies["actions"]["actions"][0]["headers"]["Authorization"] != B_ACTION_TOKEN
+    assert await snapshot(world.b.id) == before
+
+
+async def test_superadmin_reads_tenant_b_over_graphql(
+    client: httpx.AsyncClient, world: World, superadmin_headers: dict[str, str]
+) -> None:
+    before = await snapshot(world.b.id)
+    fields = " ".join(
+        name + (f" {{ {selection(f)} }}" if selection(f) else "")
+        for name, f in _schema_type("Tenant").fields.items()
+    )
+    r = await _gql(client, superadmin_headers, TENANT_Q.format(selection=fields), {"t": world.b.id})
+    body = r.json()
+    assert "errors" not in body, body
+    tenant = body["data"]["tenant"]
+    assert (tenant["id"], tenant["name"], tenant["plan"]) == (
+        world.b.id,
+        world.b.tenant.name,
+        "pro",
+    )
+    assert tenant["allowedOrigins"] == B_ORIGINS
+    assert tenant["usage"]["calls"] == {"used": 7, "limit": 500, "pct": 1}
+    assert tenant["widgetConfig"]["greeting"] == B_GREETING
+    assert tenant["apiKey"]["masked"] == world.b_tenant_key_masked
+    assert [e["url"] for e in tenant["webhookEndpoints"]] == [B_HOOK_URL]
+    assert tenant["webhookEndpoints"][0]["secret"] is None
+    assert [a["targetUrl"] for a in tenant["actions"]] == [B_ACTION_URL]
+
+    query, _ = GRAPHQL_CASES["Query.apiKeys"]
+    keys_body = (await _gql(client, superadmin_headers, query, {"t": world.b.id})).json()
+    assert len(keys_body["data"]["apiKeys"]) == 4
+    query, _ = GRAPHQL_CASES["Query.auditLog"]
+    audit_body = (await _gql(client, superadmin_headers, query, {"t": world.b.id})).json()
+    assert audit_body["data"]["auditLog"]["total"] == len(before["audit_logs"])
+    assert await snapshot(world.b.id) == before
+
+
+async def test_superadmin_must_name_a_tenant(
+    client: httpx.AsyncClient, superadmin_headers: dict[str, str]
+) -> None:
+    r = await _gql(client, superadmin_headers, "{ tenant { id } }", {})
+    [error] = r.json()["errors"]
+    assert error["extensions"] == {"code": "invalid_request", "status": 400, "param": "tenantId"}
