@@ -13,7 +13,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from resolvers import db, demo, events, limits
+from realtime.carriers.simulated import SimulatedCarrier
+from resolvers import calls, carriers, concurrency, db, demo, events, instance, limits, outbox
 from resolvers.errors import DomainError
 from resolvers.settings import Settings, SettingsError, configure
 from rest_compat.errors import EXCEPTION_HANDLERS
@@ -36,14 +37,45 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         await db.open_db(settings.database_url)
         limiter = limits.make_limiter(settings.redis_url, settings.redis_prefix)
         limits.install(limiter)
+        slots = concurrency.make_slots(settings.redis_url, settings.redis_prefix)
+        concurrency.install(slots)
         bus = events.Bus(events.bus_url(settings.redis_url))
         await bus.connect()
         events.install(bus)
+        simulated = SimulatedCarrier()
+        carriers.install(simulated)
+        worker = outbox.DeliveryWorker(settings)
+        outbox.install(worker)
+        await worker.start()
+        control_ready = asyncio.Event()
+        background = [
+            asyncio.create_task(
+                instance.listen_for_control(calls.handle_control, control_ready), name="control"
+            ),
+            asyncio.create_task(
+                instance.heartbeat_loop(
+                    settings.heartbeat_seconds,
+                    settings.owner_stale_seconds,
+                    lambda: calls.fail_orphaned_calls(settings.owner_stale_seconds),
+                ),
+                name="heartbeat",
+            ),
+        ]
+        await asyncio.wait_for(control_ready.wait(), timeout=10)
         try:
             yield
         finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await simulated.close()
+            carriers.uninstall_all()
+            await worker.stop()
+            outbox.install(None)
             events.install(None)
             await bus.disconnect()
+            await slots.close()
+            concurrency.install(concurrency.MemoryCallSlots())
             await limiter.close()
             limits.install(limits.MemoryRateLimiter())
             await db.close_db()

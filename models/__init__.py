@@ -6,4 +6,8 @@ MODEL_MODULES = [
     "models.credential",
     "models.audit",
     "models.usage",
+    "models.agent",
+    "models.call",
+    "models.webhook",
+    "models.process",
 ]

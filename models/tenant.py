@@ -12,6 +12,9 @@ class Tenant(TimestampedModel):
     language = fields.CharField(max_length=8, default="fr")
     timezone = fields.CharField(max_length=64, default="Africa/Casablanca")
     widget_config: dict[str, object] = fields.JSONField(default=dict)
+    # Prepaid tenants pay calls from this balance; postpaid ones are invoiced.
+    prepaid = fields.BooleanField(default=False)
+    credit_balance = fields.DecimalField(max_digits=12, decimal_places=4, default=0)
 
     class Meta:
         table = "tenants"

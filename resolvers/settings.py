@@ -5,6 +5,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 ENVIRONMENTS = ("development", "production")
 DEFAULT_VAR_DIR = Path("var")
@@ -32,6 +33,21 @@ class Settings:
     auth_ip_limit: tuple[int, int] = (10, 60)
     register_ip_limit: tuple[int, int] = (5, 3600)
     redis_prefix: str = "vocalia"
+    # Webhooks: delay before each attempt (the first is immediate), request timeout, how
+    # long a claimed delivery stays locked, and when a failing endpoint is disabled.
+    webhook_retry_schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_timeout: float = 15.0
+    webhook_lock_seconds: float = 60.0
+    webhook_disable_after: float = 5 * 24 * 3600
+    # Calls: a process heartbeats; calls of a process silent this long are failed.
+    heartbeat_seconds: float = 5.0
+    owner_stale_seconds: float = 20.0
+    call_price_per_minute: str = "0.06"
+    # The simulated carrier's pacing (seconds): ring, answer, pause between turns.
+    sim_ring_seconds: float = 1.0
+    sim_answer_seconds: float = 2.0
+    sim_turn_seconds: float = 0.8
+    sim_no_answer_seconds: float = 6.0
 
     @property
     def development(self) -> bool:
@@ -63,17 +79,47 @@ class Settings:
             if env != "development":
                 raise SettingsError("VOCALIA_JWT_SECRET is required when VOCALIA_ENV=production")
             secret = _development_secret(var_dir)
-        return cls(
-            env=env,
-            database_url=database_url,
-            redis_url=redis_url,
-            jwt_secret=secret,
-            var_dir=var_dir,
-            allow_private_urls=env_vars.get("VOCALIA_ALLOW_PRIVATE_URLS", "")
+        values: dict[str, Any] = {
+            "env": env,
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "jwt_secret": secret,
+            "var_dir": var_dir,
+            "allow_private_urls": env_vars.get("VOCALIA_ALLOW_PRIVATE_URLS", "")
             in ("1", "true", "yes"),
-            cors_origins=cors,
-            redis_prefix=env_vars.get("VOCALIA_REDIS_PREFIX", "vocalia"),
-        )
+            "cors_origins": cors,
+            "redis_prefix": env_vars.get("VOCALIA_REDIS_PREFIX", "vocalia"),
+        }
+        values.update(_optional_numbers(env_vars))
+        return cls(**values)
+
+
+def _optional_numbers(env_vars: Mapping[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    schedule = env_vars.get("VOCALIA_WEBHOOK_RETRY_SCHEDULE")
+    if schedule:
+        try:
+            out["webhook_retry_schedule"] = tuple(
+                float(x) for x in schedule.split(",") if x.strip()
+            )
+        except ValueError as exc:
+            raise SettingsError(
+                "VOCALIA_WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds"
+            ) from exc
+    for name, attr in (
+        ("VOCALIA_WEBHOOK_LOCK_SECONDS", "webhook_lock_seconds"),
+        ("VOCALIA_OWNER_STALE_SECONDS", "owner_stale_seconds"),
+        ("VOCALIA_HEARTBEAT_SECONDS", "heartbeat_seconds"),
+        ("VOCALIA_SIM_RING_SECONDS", "sim_ring_seconds"),
+        ("VOCALIA_SIM_ANSWER_SECONDS", "sim_answer_seconds"),
+        ("VOCALIA_SIM_TURN_SECONDS", "sim_turn_seconds"),
+    ):
+        if env_vars.get(name):
+            try:
+                out[attr] = float(env_vars[name])
+            except ValueError as exc:
+                raise SettingsError(f"{name} must be a number of seconds") from exc
+    return out
 
 
 def _development_secret(var_dir: Path) -> str:

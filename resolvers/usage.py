@@ -92,3 +92,24 @@ async def usage_report(principal: Principal | None, tenant_id: str | None = None
         quotas={m: Quota(used=values[m], limit=limits[m]) for m in METRICS},
         features_enabled=plan.features,
     )
+
+
+async def try_consume(
+    tenant_id: str, metric: str, limit: int, *, period: str | None = None
+) -> bool:
+    """Count one unit unless the period's limit is reached: one conditional UPDATE, so
+    concurrent callers (and processes) can never overshoot."""
+    period = period or current_period()
+    base = UsageCounter.filter(tenant_id=tenant_id, period=period, metric=metric)
+    if await base.filter(value__lt=limit).update(value=F("value") + 1):
+        return True
+    if await base.exists():
+        return False
+    if limit < 1:
+        return False
+    _, created = await UsageCounter.get_or_create(
+        tenant_id=tenant_id, period=period, metric=metric, defaults={"value": 1}
+    )
+    if created:
+        return True
+    return bool(await base.filter(value__lt=limit).update(value=F("value") + 1))

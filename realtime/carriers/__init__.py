@@ -1,0 +1,1 @@
+"""Carrier adapters: the simulated carrier (the embedded default and every test key) and Twilio."""

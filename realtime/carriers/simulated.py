@@ -1,0 +1,140 @@
+"""The simulated carrier: it rings, answers and plays a scripted caller against the agent.
+
+Numbers ending 0001 are busy, 0002 do not answer, 0003 fail. The caller's lines come from
+``metadata.simulate.script`` or a default script in the agent's language. Until the voice
+pipeline lands the scripted caller talks to the agent as text.
+"""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from models.agent import Agent
+from models.call import Call
+from realtime.agent_text import TextAgent
+from resolvers import calls
+from resolvers.settings import Settings, get_settings
+
+log = logging.getLogger("vocalia.carrier.simulated")
+
+DEFAULT_SCRIPTS = {
+    "fr": [
+        "Bonjour, je voudrais des informations sur vos services.",
+        "Quels sont vos horaires ?",
+        "Merci, au revoir.",
+    ],
+    "en": [
+        "Hello, I would like some information about your services.",
+        "What are your opening hours?",
+        "Thank you, goodbye.",
+    ],
+    "es": [
+        "Hola, quisiera información sobre sus servicios.",
+        "¿Cuál es su horario?",
+        "Gracias, adiós.",
+    ],
+    "ar": ["مرحبا، أريد معلومات عن خدماتكم.", "ما هي أوقات العمل؟", "شكرا، مع السلامة."],
+    "ary": ["السلام، بغيت شي معلومات على الخدمات ديالكم.", "فوقاش كتحلو؟", "شكرا، بسلامة."],
+}
+MAX_SCRIPT_LINES = 50
+
+
+def script_for(call: Call) -> list[str]:
+    simulate = call.metadata.get("simulate") if isinstance(call.metadata, dict) else None
+    if isinstance(simulate, dict):
+        script = simulate.get("script")
+        if isinstance(script, list) and all(isinstance(line, str) for line in script):
+            return [line[:1000] for line in script[:MAX_SCRIPT_LINES]]
+    return DEFAULT_SCRIPTS.get(call.language, DEFAULT_SCRIPTS["fr"])
+
+
+class SimulatedCarrier:
+    name = "simulated"
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def start(self, call: Call, agent: Agent) -> None:
+        task = asyncio.create_task(self._run(call, agent), name=f"sim-{call.id}")
+        self._tasks[call.id] = task
+        task.add_done_callback(lambda _t, cid=call.id: self._tasks.pop(cid, None))
+
+    async def transfer(self, call: Call, to: str, message: str | None) -> None:
+        await self._stop(call.id)
+
+    async def hangup(self, call: Call) -> None:
+        await self._stop(call.id)
+
+    async def _stop(self, call_id: str) -> None:
+        task = self._tasks.pop(call_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def close(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _run(self, call: Call, agent: Agent) -> None:
+        try:
+            await self._dial(call, agent)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("simulated call %s crashed", call.id)
+            await calls.end_call(call.id, reason="agent-error", failed=True)
+
+    @property
+    def settings(self) -> Settings:
+        # Read at each call, so an operator (or a test) can retune the pacing.
+        return get_settings()
+
+    async def _dial(self, call: Call, agent: Agent) -> None:
+        s = self.settings
+        suffix = (call.to_number or "")[-4:]
+        await asyncio.sleep(s.sim_ring_seconds / 4)
+        if suffix == "0003":
+            await calls.end_call(call.id, reason="carrier-error", failed=True)
+            return
+        if await calls.mark_ringing(call.id) is None:
+            return
+        if suffix == "0001":
+            await asyncio.sleep(s.sim_ring_seconds)
+            await calls.end_call(call.id, reason="busy", failed=True)
+            return
+        if suffix == "0002":
+            await asyncio.sleep(s.sim_no_answer_seconds)
+            await calls.end_call(call.id, reason="no-answer", failed=True)
+            return
+        await asyncio.sleep(s.sim_answer_seconds)
+        if await calls.mark_answered(call.id) is None:
+            return
+        await self._converse(call, agent)
+
+    async def _converse(self, call: Call, agent: Agent) -> None:
+        bot = TextAgent(agent)
+        started = time.monotonic()
+
+        def elapsed_ms() -> int:
+            return int((time.monotonic() - started) * 1000)
+
+        await calls.add_transcript(call.id, "agent", bot.greeting(), elapsed_ms())
+        for line in script_for(call):
+            await asyncio.sleep(self.settings.sim_turn_seconds)
+            if time.monotonic() - started > agent.max_duration:
+                await calls.end_call(call.id, reason="max-duration")
+                return
+            await calls.add_transcript(call.id, "user", line, elapsed_ms())
+            reply = bot.reply(line)
+            await calls.add_transcript(call.id, "agent", reply.text, elapsed_ms())
+            if reply.end:
+                break
+        await asyncio.sleep(self.settings.sim_turn_seconds / 2)
+        await calls.end_call(call.id, reason="customer-hangup")
+
+    def running(self) -> dict[str, Any]:
+        return {"calls": sorted(self._tasks)}
