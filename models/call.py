@@ -41,7 +41,7 @@ class Call(TimestampedModel):
 
     class Meta:
         table = "calls"
-        indexes = (("tenant", "created_at"),)
+        indexes = (("tenant_id", "created_at"),)
 
 
 class CallTransition(Model):

@@ -345,9 +345,9 @@ class CallPage:
 
 
 def _date(value: object, param: str, *, end: bool) -> datetime | None:
-    if value is None or value == "":
+    if value is None:
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value:
         raise invalid(f"{param} must be an ISO 8601 date", param=param)
     try:
         if len(value) == 10:

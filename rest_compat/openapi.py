@@ -128,6 +128,7 @@ def _error_responses(*statuses: int) -> S:
         409: "Conflict",
         413: "Body too large",
         429: "Rate limited",
+        402: "Quota or credits used up",
     }
     return {
         str(s): {"description": text[s], "content": {"application/json": {"schema": _ref("Error")}}}
@@ -467,6 +468,266 @@ PATHS: S = {
     },
 }
 
+# --- /v1: the telephony API (secret API keys) -------------------------------------------
+
+KEYED = [{"apiKey": []}]
+ISO_DATE: S = {
+    "type": "string",
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})?)?$",
+}
+NINT: S = {"type": ["integer", "null"]}
+NNUM: S = {"type": ["number", "null"]}
+CALL_STATUS: S = {
+    "type": "string",
+    "enum": ["initiating", "ringing", "in-progress", "completed", "failed"],
+}
+SCHEMAS["Call"] = _obj(
+    {
+        "id": STR,
+        "status": CALL_STATUS,
+        "direction": {"type": "string", "enum": ["outbound", "inbound", "web"]},
+        "to": NSTR,
+        "from": NSTR,
+        "agentId": STR,
+        "createdAt": DT,
+        "answeredAt": NDT,
+        "endedAt": NDT,
+        "duration": NINT,
+        "transcript": {
+            "type": "array",
+            "items": _obj(
+                {
+                    "role": {"type": "string", "enum": ["agent", "user"]},
+                    "content": STR,
+                    "startMs": INT,
+                },
+                ["role", "content"],
+            ),
+        },
+        "sentiment": {
+            "type": ["string", "null"],
+            "enum": ["positive", "neutral", "negative", None],
+        },
+        "summary": NSTR,
+        "leadScore": NINT,
+        "cost": NNUM,
+        "endedReason": NSTR,
+        "metadata": {"type": "object"},
+        "recordingUrl": NSTR,
+        "latency": {"type": ["object", "null"]},
+    },
+    ["id", "status", "direction", "to", "from", "agentId", "createdAt", "metadata"],
+)
+SCHEMAS["Agent"] = _obj(
+    {
+        "id": STR,
+        "name": STR,
+        "language": {"type": "string", "enum": list(LANGUAGES)},
+        "persona": STR,
+        "instructions": STR,
+        "greeting": STR,
+        "voice": STR,
+        "tools": {"type": "array", "items": STR},
+        "faq": {"type": "array", "items": _obj({"question": STR, "answer": STR})},
+        "transferNumber": NSTR,
+        "maxDuration": INT,
+        "enabled": BOOL,
+        "createdAt": DT,
+        "updatedAt": DT,
+    },
+    ["id", "name", "language", "persona", "tools", "enabled"],
+)
+SCHEMAS["PhoneNumber"] = _obj(
+    {"id": STR, "number": STR, "label": STR, "isDefault": BOOL, "carrier": STR, "createdAt": DT},
+    ["id", "number", "isDefault", "carrier"],
+)
+_AGENT_INPUT = _obj(
+    {
+        "id": STR,
+        "name": STR,
+        "language": {"type": "string", "enum": list(LANGUAGES)},
+        "persona": STR,
+        "instructions": STR,
+        "greeting": STR,
+        "voice": STR,
+        "tools": {"type": "array", "items": STR},
+        "faq": {
+            "type": "array",
+            "items": _obj({"question": STR, "answer": STR}, ["question", "answer"]),
+        },
+        "transferNumber": NSTR,
+        "maxDuration": {"type": "integer", "minimum": 10, "maximum": 7200},
+        "enabled": BOOL,
+    }
+)
+_V = (400, 401, 403, 404, 413, 429)
+
+
+def _keyed(
+    summary: str,
+    ok: S,
+    *,
+    body: S | None = None,
+    params: list[S] | None = None,
+    codes: tuple[int, ...] = _V,
+) -> S:
+    op = _op(summary, {**ok, **_error_responses(*codes)}, body=body, params=params)
+    op["security"] = KEYED
+    return op
+
+
+def _path_param(name: str) -> list[S]:
+    return [{"name": name, "in": "path", "required": True, "schema": STR}]
+
+
+def _page(item: str) -> S:
+    return _obj(
+        {"data": {"type": "array", "items": _ref(item)}, "total": INT, "limit": INT, "offset": INT},
+        ["data", "total"],
+    )
+
+
+PATHS.update(
+    {
+        "/v1/calls": {
+            "post": _keyed(
+                "Place an outbound call",
+                _ok(_ref("Call"), 201, "Created"),
+                body=_body(
+                    _obj(
+                        {
+                            "to": STR,
+                            "agentId": STR,
+                            "from": STR,
+                            "metadata": {"type": "object"},
+                            "webhookUrl": STR,
+                        },
+                        ["to", "agentId"],
+                    )
+                ),
+                codes=(400, 401, 402, 403, 404, 413, 429),
+            ),
+            "get": _keyed(
+                "List calls, newest first",
+                _ok(_page("Call")),
+                params=[
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                    },
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                    {"name": "status", "in": "query", "schema": CALL_STATUS},
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "schema": ISO_DATE,
+                        "description": "ISO 8601 date or date-time, on createdAt",
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "schema": ISO_DATE,
+                        "description": "ISO 8601 date (inclusive) or date-time",
+                    },
+                ],
+                codes=(400, 401, 403, 429),
+            ),
+        },
+        "/v1/calls/{call_id}": {
+            "get": _keyed(
+                "A call",
+                _ok(_ref("Call")),
+                params=_path_param("call_id"),
+                codes=(401, 403, 404, 429),
+            )
+        },
+        "/v1/calls/{call_id}/transfer": {
+            "post": _keyed(
+                "Transfer an in-progress call to a human",
+                _ok(_ref("Call")),
+                body=_body(_obj({"to": STR, "message": STR}, ["to"])),
+                params=_path_param("call_id"),
+                codes=(400, 401, 403, 404, 409, 413, 429),
+            )
+        },
+        "/v1/calls/{call_id}/hangup": {
+            "post": _keyed(
+                "End a call",
+                _ok(_ref("Call")),
+                params=_path_param("call_id"),
+                codes=(400, 401, 403, 404, 409, 413, 429),
+            )
+        },
+        "/v1/agents": {
+            "get": _keyed("List agents", _ok(_page("Agent")), codes=(400, 401, 403, 429)),
+            "post": _keyed(
+                "Create an agent",
+                _ok(_ref("Agent"), 201, "Created"),
+                body=_body(_AGENT_INPUT),
+                codes=(400, 401, 403, 409, 413, 429),
+            ),
+        },
+        "/v1/agents/{agent_id}": {
+            "get": _keyed(
+                "An agent",
+                _ok(_ref("Agent")),
+                params=_path_param("agent_id"),
+                codes=(401, 403, 404, 429),
+            ),
+            "patch": _keyed(
+                "Change an agent",
+                _ok(_ref("Agent")),
+                body=_body(_AGENT_INPUT),
+                params=_path_param("agent_id"),
+            ),
+            "delete": _keyed(
+                "Delete an agent",
+                _ok(_obj({"id": STR, "deleted": BOOL}, ["id", "deleted"])),
+                params=_path_param("agent_id"),
+                codes=(401, 403, 404, 429),
+            ),
+        },
+        "/v1/phone-numbers": {
+            "get": _keyed(
+                "The tenant's phone numbers",
+                _ok(
+                    _obj(
+                        {"data": {"type": "array", "items": _ref("PhoneNumber")}, "total": INT},
+                        ["data"],
+                    )
+                ),
+                codes=(401, 403, 429),
+            ),
+            "post": _keyed(
+                "Add a phone number",
+                _ok(_ref("PhoneNumber"), 201, "Created"),
+                body=_body(
+                    _obj(
+                        {
+                            "number": STR,
+                            "label": STR,
+                            "carrier": {"type": "string", "enum": ["simulated", "twilio"]},
+                            "isDefault": BOOL,
+                        },
+                        ["number"],
+                    )
+                ),
+                codes=(400, 401, 403, 409, 413, 429),
+            ),
+        },
+        "/v1/phone-numbers/{number_id}": {
+            "delete": _keyed(
+                "Remove a phone number",
+                _ok(_obj({"id": STR, "deleted": BOOL}, ["id", "deleted"])),
+                params=_path_param("number_id"),
+                codes=(401, 403, 404, 429),
+            )
+        },
+    }
+)
+
+
 RATE_HEADERS: S = {
     name: {"schema": {"type": "integer"}, "description": text, "required": True}
     for name, text in (
@@ -482,7 +743,7 @@ def _with_rate_headers(paths: S) -> S:
     out = copy.deepcopy(paths)
     for operations in out.values():
         for op in operations.values():
-            if op.get("security") != AUTHED:
+            if op.get("security") not in (AUTHED, KEYED):
                 continue
             for status, response in op["responses"].items():
                 if status.startswith("2"):
@@ -506,7 +767,12 @@ def spec() -> S:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "User access token (JWT) for /api routes.",
-                }
+                },
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Secret API key (voc_sk_live_, voc_sk_test_ or vk_) for /v1 routes.",
+                },
             },
         },
     }

@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
                 ('transferred_to', fields.CharField(null=True, max_length=20)),
                 ('owner', fields.CharField(null=True, db_index=True, max_length=64)),
             ],
-            options={'table': 'calls', 'app': 'models', 'indexes': [Index(fields=['tenant', 'created_at'])], 'pk_attr': 'id'},
+            options={'table': 'calls', 'app': 'models', 'indexes': [Index(fields=['tenant_id', 'created_at'])], 'pk_attr': 'id'},
             bases=['TimestampedModel'],
         ),
         ops.CreateModel(
