@@ -60,7 +60,9 @@ async def listen_for_control(handler: ControlHandler, ready: asyncio.Event) -> N
                 log.exception("control message failed: %s", message)
 
 
-async def heartbeat_loop(every: float, stale_after: float, on_sweep: Callable[[], Awaitable[object]]) -> None:
+async def heartbeat_loop(
+    every: float, stale_after: float, on_sweep: Callable[[], Awaitable[object]]
+) -> None:
     """Heartbeat, then let the caller fail what dead processes left behind; repeat."""
     while True:
         try:
