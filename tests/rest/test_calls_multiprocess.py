@@ -181,3 +181,39 @@ async def test_a_transfer_sent_to_one_process_reaches_the_call_on_the_other(
     settled = await call_status(a, key, call_id)
     await asyncio.sleep(1.0)
     assert (await call_status(b, key, call_id))["transcript"] == settled["transcript"]
+
+
+async def test_a_subscriber_on_one_process_sees_a_call_created_on_the_other(
+    two_servers: list[servers.Server],
+) -> None:
+    from tests import ws
+
+    a, b = (s.url for s in two_servers)
+    key = await secret_key(a)
+    headers = {"Authorization": f"Bearer {key}"}
+    body = {"to": "+212612340003", "agentId": "agent_support_fr"}  # fails fast: a short call
+    query = 'subscription { tenantEvents(types: ["call.initiated"]) { type callId } }'
+    async with (
+        ws.session(b.replace("http://", "ws://") + "/graphql", key) as sock,
+        httpx.AsyncClient(timeout=30) as c,
+    ):
+        await sock.subscribe("s1", query)
+        # A call made on B itself proves the subscription is live (its event went through Redis).
+        deadline = time.monotonic() + 20
+        while True:
+            probe = (await c.post(f"{b}/v1/calls", json=body, headers=headers)).json()["id"]
+            try:
+                message = await sock.receive(timeout=1.0)
+                break
+            except TimeoutError:
+                assert time.monotonic() < deadline, "the subscription never became live"
+        seen = {message["payload"]["data"]["tenantEvents"]["callId"]}
+        remote = (await c.post(f"{a}/v1/calls", json=body, headers=headers)).json()["id"]
+        async with asyncio.timeout(10):
+            while remote not in seen:
+                message = await sock.receive()
+                assert message["type"] == "next", message
+                event = message["payload"]["data"]["tenantEvents"]
+                assert event["type"] == "call.initiated"
+                seen.add(event["callId"])
+        assert probe in seen
