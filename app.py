@@ -13,7 +13,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from realtime import twilio_routes
 from realtime.carriers.simulated import SimulatedCarrier
+from realtime.carriers.twilio import TwilioCarrier
 from resolvers import calls, carriers, concurrency, db, demo, events, instance, limits, outbox
 from resolvers.errors import DomainError
 from resolvers.settings import Settings, SettingsError, configure
@@ -44,7 +46,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         events.install(bus)
         simulated = SimulatedCarrier()
         carriers.install(simulated)
-        worker = outbox.DeliveryWorker(settings)
+        twilio = TwilioCarrier() if settings.twilio_configured else None
+        if twilio is not None:
+            carriers.install(twilio)
+        worker = outbox.DeliveryWorker()
         outbox.install(worker)
         await worker.start()
         control_ready = asyncio.Event()
@@ -69,6 +74,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
             await simulated.close()
+            if twilio is not None:
+                await twilio.close()
             carriers.uninstall_all()
             await worker.stop()
             outbox.install(None)
@@ -86,6 +93,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *rest_routes,
+            *twilio_routes.routes,
         ],
         middleware=[Middleware(GateMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,

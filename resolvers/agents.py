@@ -131,7 +131,7 @@ async def get_agent(
     """Raises resource_not_found for an unknown agent or another tenant's."""
     p = require_secret(principal)
     tenant = await get_tenant(p, tenant_id)
-    if not isinstance(agent_id, str):
+    if not isinstance(agent_id, str) or len(agent_id) > 64:
         raise not_found("agent", param="id")
     agent = await Agent.get_or_none(
         tenant_id=tenant.id, agent_id=validation.storable(agent_id, "id")
@@ -156,8 +156,8 @@ async def list_agents(
     tenant = await get_tenant(p, tenant_id)
     if not 1 <= limit <= MAX_PAGE:
         raise invalid(f"limit must be between 1 and {MAX_PAGE}", param="limit")
-    if offset < 0:
-        raise invalid("offset must be >= 0", param="offset")
+    if not 0 <= offset <= 1_000_000_000:
+        raise invalid("offset must be from 0 to 1000000000", param="offset")
     qs = Agent.filter(tenant_id=tenant.id)
     total = await qs.count()
     items = await qs.order_by("created_at", "pk_id").offset(offset).limit(limit)
@@ -257,12 +257,39 @@ async def list_phone_numbers(
     return list(await PhoneNumber.filter(tenant_id=tenant.id).order_by("created_at", "id"))
 
 
+@dataclass(frozen=True)
+class PhoneNumberPage:
+    items: list[PhoneNumber]
+    total: int
+    limit: int
+    offset: int
+
+
+async def page_phone_numbers(
+    principal: Principal | None,
+    *,
+    limit: int = MAX_PAGE,
+    offset: int = 0,
+    tenant_id: str | None = None,
+) -> PhoneNumberPage:
+    """Oldest first. Raises invalid_request (limit 1-100, offset >= 0), resource_not_found."""
+    tenant = await get_tenant(require_secret(principal), tenant_id)
+    if not 1 <= limit <= MAX_PAGE:
+        raise invalid(f"limit must be between 1 and {MAX_PAGE}", param="limit")
+    if not 0 <= offset <= 1_000_000_000:
+        raise invalid("offset must be from 0 to 1000000000", param="offset")
+    qs = PhoneNumber.filter(tenant_id=tenant.id)
+    total = await qs.count()
+    items = await qs.order_by("created_at", "id").offset(offset).limit(limit)
+    return PhoneNumberPage(list(items), total, limit, offset)
+
+
 async def remove_phone_number(
     principal: Principal | None, number_id: object, tenant_id: str | None = None
 ) -> None:
     p = _writer(principal)
     tenant = await get_tenant(p, tenant_id)
-    if not isinstance(number_id, str):
+    if not isinstance(number_id, str) or len(number_id) > 40:
         raise not_found("phone number", param="id")
     row = await PhoneNumber.get_or_none(
         tenant_id=tenant.id, id=validation.storable(number_id, "id")

@@ -55,10 +55,12 @@ async def list_audit_log(
     tenant = await get_tenant(principal, tenant_id)
     if not 1 <= limit <= MAX_PAGE:
         raise invalid(f"limit must be between 1 and {MAX_PAGE}", param="limit")
-    if offset < 0:
-        raise invalid("offset must be >= 0", param="offset")
+    if not 0 <= offset <= 1_000_000_000:
+        raise invalid("offset must be from 0 to 1000000000", param="offset")
     qs = AuditLog.filter(tenant_id=tenant.id)
     if action:
+        if len(action) > 80:
+            raise invalid("action must be at most 80 characters", param="action")
         qs = qs.filter(action=validation.storable(action, "action"))
     total = await qs.count()
     items = await qs.order_by("-created_at", "-id").offset(offset).limit(limit)

@@ -148,6 +148,8 @@ async def login(*, email: object, password: object, client_ip: str | None = None
             "email and password are required",
             param="email" if not isinstance(email, str) else "password",
         )
+    if len(email) > 254:
+        raise unauthenticated("invalid email or password")
     user = await User.get_or_none(email=validation.storable(email.strip().lower(), "email"))
     now = datetime.now(UTC)
     if user is not None and user.locked_until is not None and user.locked_until > now:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from models.agent import Agent
@@ -135,14 +135,15 @@ async def transition(
             await _finalize(call, now, explicit_lead_score)
         await CallTransition.create(call_id=call.id, status=status, at=now, reason=reason)
         published = []
-        for event_type in (*extra_events, EVENT_FOR_STATUS[status]):
+        for i, event_type in enumerate((*extra_events, EVENT_FOR_STATUS[status])):
             event = await outbox.enqueue(
                 call.tenant_id,
                 event_type,
                 webhook_data(call),
                 call_id=call.id,
                 call_webhook_url=call.webhook_url,
-                now=now,
+                # Distinct creation times keep several events of one transition in order.
+                now=now + timedelta(microseconds=i),
             )
             published.append(bus_event(call, event_type, event.id, webhook_data(call)))
     for message in published:
@@ -325,7 +326,7 @@ async def _start_carrier(call: Call, agent: Agent) -> None:
 async def get_call(principal: Principal | None, call_id: object) -> Call:
     """Raises resource_not_found for an unknown call or another tenant's."""
     p = require_secret(principal)
-    if not isinstance(call_id, str):
+    if not isinstance(call_id, str) or len(call_id) > 40:
         raise not_found("call", param="id")
     qs = Call.filter(id=validation.storable(call_id, "id"))
     if not p.is_superadmin:
@@ -374,8 +375,8 @@ async def list_calls(
     tenant = await get_tenant(p, tenant_id)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
         raise invalid(f"limit must be an integer from 1 to {MAX_PAGE}", param="limit")
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise invalid("offset must be an integer >= 0", param="offset")
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= 1_000_000_000:
+        raise invalid("offset must be an integer from 0 to 1000000000", param="offset")
     qs = Call.filter(tenant_id=tenant.id)
     if status is not None:
         qs = qs.filter(status=validation.choice(status, "status", STATUSES))
@@ -523,3 +524,17 @@ async def fail_orphaned_calls(stale_after: float) -> list[str]:
         if await transition(str(call_id), "failed", reason="server-restart") is not None:
             ended.append(str(call_id))
     return ended
+
+
+# --- carrier identifiers -------------------------------------------------------------------
+
+
+async def set_carrier_call_id(call_id: str, carrier_call_id: str) -> bool:
+    """Record the carrier's id for the call (Twilio's CallSid) once it is known. True when the
+    call now carries that id; False when the call is unknown or already carries another."""
+    changed = (
+        await Call.filter(id=call_id)
+        .filter(Q(carrier_call_id__isnull=True) | Q(carrier_call_id=carrier_call_id))
+        .update(carrier_call_id=carrier_call_id, updated_at=datetime.now(UTC))
+    )
+    return bool(changed)

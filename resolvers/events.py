@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -88,6 +88,7 @@ class Bus:
         else:
             self._broadcast = Broadcast(url)
         self._connected = False
+        self._registering = asyncio.Lock()
 
     async def connect(self) -> None:
         await self._broadcast.connect()
@@ -105,7 +106,14 @@ class Bus:
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        async with self._broadcast.subscribe(channel=channel) as subscriber:
+        # broadcaster registers a channel's first subscriber only after the backend's
+        # SUBSCRIBE returns (and drops its last one before UNSUBSCRIBE returns): on Redis,
+        # where those await the network, two subscribers entering or leaving together
+        # overwrite each other and one never hears a thing. One at a time, then.
+        registration = self._broadcast.subscribe(channel=channel)
+        async with self._registering:
+            subscriber = await registration.__aenter__()
+        try:
 
             async def events() -> AsyncIterator[dict[str, Any]]:
                 while True:
@@ -116,6 +124,17 @@ class Bus:
                     yield json.loads(ev.message)
 
             yield events()
+        finally:
+            # Shielded: a subscriber cancelled again while it waits must still unregister.
+            await asyncio.shield(self._leave(registration))
+
+    async def _leave(self, registration: AbstractAsyncContextManager[Any]) -> None:
+        async with self._registering:
+            await registration.__aexit__(None, None, None)
+
+    def local_subscribers(self, channel: str) -> int:
+        """Subscribers of a channel in this process (tests and benchmarks wait on it)."""
+        return len(self._broadcast._subscribers.get(channel, ()))
 
     async def ping(self, wait: float = 2.0) -> bool:
         """A round trip through the backend: publish on a private channel and read it back."""

@@ -137,6 +137,8 @@ async def revoke_key(principal: Principal | None, key_id: object) -> ApiKey:
     if not isinstance(key_id, str):
         raise invalid("id is required", param="id")
     validation.storable(key_id, "id")
+    if len(key_id) > 40:
+        raise not_found("api key", param="id")
     qs = ApiKey.filter(id=key_id)
     if not p.is_superadmin:
         qs = qs.filter(tenant_id=p.tenant_id)

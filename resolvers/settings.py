@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "production")
 DEFAULT_VAR_DIR = Path("var")
@@ -48,10 +49,20 @@ class Settings:
     sim_answer_seconds: float = 2.0
     sim_turn_seconds: float = 0.8
     sim_no_answer_seconds: float = 6.0
+    # The Twilio carrier (installed when the account SID and auth token are set) and the
+    # externally reachable base URL Twilio calls back (webhooks, the media WebSocket).
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_api_base: str = "https://api.twilio.com"
+    public_url: str | None = None
 
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -91,6 +102,7 @@ class Settings:
             "redis_prefix": env_vars.get("VOCALIA_REDIS_PREFIX", "vocalia"),
         }
         values.update(_optional_numbers(env_vars))
+        values.update(_twilio(env_vars))
         return cls(**values)
 
 
@@ -119,6 +131,37 @@ def _optional_numbers(env_vars: Mapping[str, str]) -> dict[str, object]:
                 out[attr] = float(env_vars[name])
             except ValueError as exc:
                 raise SettingsError(f"{name} must be a number of seconds") from exc
+    return out
+
+
+def _base_url(value: str, name: str) -> str:
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise SettingsError(f"{name} must be an http(s) URL such as https://api.example.com")
+    return url
+
+
+def _twilio(env_vars: Mapping[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    sid = env_vars.get("VOCALIA_TWILIO_ACCOUNT_SID", "").strip()
+    token = env_vars.get("VOCALIA_TWILIO_AUTH_TOKEN", "").strip()
+    if bool(sid) != bool(token):
+        raise SettingsError("VOCALIA_TWILIO_ACCOUNT_SID and VOCALIA_TWILIO_AUTH_TOKEN go together")
+    if env_vars.get("VOCALIA_PUBLIC_URL", "").strip():
+        out["public_url"] = _base_url(env_vars["VOCALIA_PUBLIC_URL"], "VOCALIA_PUBLIC_URL")
+    if sid:
+        if not sid.startswith("AC"):
+            raise SettingsError("VOCALIA_TWILIO_ACCOUNT_SID must be an account SID (AC...)")
+        if "public_url" not in out:
+            # Twilio must reach our voice webhook, status callback and media WebSocket.
+            raise SettingsError("the Twilio carrier needs VOCALIA_PUBLIC_URL")
+        out["twilio_account_sid"] = sid
+        out["twilio_auth_token"] = token
+    if env_vars.get("VOCALIA_TWILIO_API_BASE", "").strip():
+        out["twilio_api_base"] = _base_url(
+            env_vars["VOCALIA_TWILIO_API_BASE"], "VOCALIA_TWILIO_API_BASE"
+        )
     return out
 
 

@@ -7,9 +7,11 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models.base import new_id
-from models.tenant import WebhookEndpoint
-from resolvers import audit, validation
-from resolvers.errors import invalid, not_found
+from models.call import Call
+from models.tenant import Tenant, WebhookEndpoint
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
+from resolvers import audit, outbox, validation
+from resolvers.errors import conflict, invalid, not_found
 from resolvers.plans import plan_of
 from resolvers.principals import Principal, forbidden, get_tenant, require_manager
 from resolvers.security import new_webhook_secret
@@ -109,6 +111,16 @@ async def set_endpoints(
         keep = {e["id"] for e in parsed if e["id"]}
         removed = [eid for eid in existing if eid not in keep]
         if removed:
+            # Their pending deliveries stop here: once the endpoint row is gone (SET NULL) a
+            # delivery would look like a call's own webhookUrl and be signed with another
+            # endpoint's secret.
+            await WebhookDelivery.filter(endpoint_id__in=removed, status="pending").update(
+                status="failed",
+                next_attempt_at=None,
+                locked_until=None,
+                completed_at=now,
+                last_error="endpoint deleted",
+            )
             await WebhookEndpoint.filter(tenant_id=tenant.id, id__in=removed).delete()
         for e in parsed:
             if e["id"] is None:
@@ -142,3 +154,133 @@ async def set_endpoints(
             data={"endpoints": [r.endpoint.id for r in results], "removed": removed},
         )
     return results
+
+
+# --- deliveries: the log of every attempt, and replay ----------------------------------------
+
+DELIVERY_STATUSES = ("pending", "succeeded", "failed")
+MAX_PAGE = 100
+MAX_OFFSET = 10**9  # beyond any real log, and within every database's integer range
+MAX_ID = 40  # models.webhook.WebhookDelivery.id
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    delivery: WebhookDelivery
+    event: WebhookEvent
+    attempts: list[WebhookAttempt]  # oldest first
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    items: list[DeliveryRecord]
+    total: int
+    limit: int
+    offset: int
+
+
+def _page_bounds(limit: object, offset: object) -> tuple[int, int]:
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
+        raise invalid(f"limit must be an integer from 1 to {MAX_PAGE}", param="limit")
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise invalid(f"offset must be an integer from 0 to {MAX_OFFSET}", param="offset")
+    return limit, offset
+
+
+async def _records(deliveries: list[WebhookDelivery]) -> list[DeliveryRecord]:
+    """The deliveries with their events and attempts: three queries whatever the page size."""
+    attempts: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        for attempt in await WebhookAttempt.filter(delivery_id__in=list(attempts)).order_by(
+            "at", "id"
+        ):
+            attempts[attempt.delivery_id].append(attempt)
+    return [DeliveryRecord(d, d.event, attempts[d.id]) for d in deliveries]
+
+
+async def list_deliveries(
+    principal: Principal | None,
+    tenant_id: str | None = None,
+    *,
+    limit: object = 20,
+    offset: object = 0,
+    status: object = None,
+    event_type: object = None,
+) -> DeliveryPage:
+    """Newest first, each with its event and every attempt. Raises invalid_request,
+    resource_not_found, insufficient_permissions (role or plan)."""
+    p = require_manager(principal)
+    tenant = await get_tenant(p, tenant_id)
+    _require_webhooks_feature(tenant.plan)
+    limit, offset = _page_bounds(limit, offset)
+    qs = WebhookDelivery.filter(tenant_id=tenant.id)
+    if status is not None:
+        qs = qs.filter(status=validation.choice(status, "status", DELIVERY_STATUSES))
+    if event_type is not None:
+        qs = qs.filter(event__type=validation.choice(event_type, "event_type", EVENT_TYPES))
+    total = await qs.count()
+    rows = (
+        await qs.order_by("-created_at", "-id").offset(offset).limit(limit).select_related("event")
+    )
+    return DeliveryPage(await _records(list(rows)), total, limit, offset)
+
+
+async def _call_webhook_url(event: WebhookEvent) -> str | None:
+    if event.call_id is None:
+        return None
+    urls = await Call.filter(id=event.call_id).values_list("webhook_url", flat=True)
+    return str(urls[0]) if urls and urls[0] else None
+
+
+async def replay_delivery(
+    principal: Principal | None, delivery_id: object, *, tenant_id: str | None = None
+) -> DeliveryRecord:
+    """Send a delivery's event again, to the same endpoint (or the call's own webhookUrl), as
+    a new pending delivery; the event id is unchanged so receivers deduplicate. Raises
+    resource_not_found, insufficient_permissions (role or plan), conflict (the endpoint is
+    disabled or was deleted)."""
+    p = require_manager(principal)
+    tenant: Tenant | None = None
+    if tenant_id is not None or not p.is_superadmin:
+        tenant = await get_tenant(p, tenant_id)
+    # An id longer than the column cannot exist (and Tortoise refuses to even compare it).
+    if not isinstance(delivery_id, str) or not 0 < len(delivery_id) <= MAX_ID:
+        raise not_found("webhook delivery", param="id")
+    qs = WebhookDelivery.filter(id=validation.storable(delivery_id, "id"))
+    if tenant is not None:
+        qs = qs.filter(tenant_id=tenant.id)
+    original = await qs.select_related("event", "endpoint").first()
+    if original is None:
+        raise not_found("webhook delivery", param="id")
+    if tenant is None:
+        tenant = await Tenant.get(id=original.tenant_id)
+    _require_webhooks_feature(tenant.plan)
+    endpoint = original.endpoint
+    if endpoint is not None:
+        if not endpoint.enabled:
+            raise conflict("the endpoint is disabled; enable it before replaying its deliveries")
+        url = endpoint.url
+    elif original.url == await _call_webhook_url(original.event):
+        url = original.url
+    else:
+        raise conflict("the endpoint of this delivery was deleted")
+    now = datetime.now(UTC)
+    async with in_transaction():
+        replay = await WebhookDelivery.create(
+            id=new_id("dlv"),
+            tenant_id=tenant.id,
+            event_id=original.event_id,
+            endpoint_id=endpoint.id if endpoint else None,
+            url=url,
+            next_attempt_at=now,
+        )
+        await audit.record(
+            tenant.id,
+            "tenant.webhook_delivery_replayed",
+            principal=p,
+            target=original.id,
+            data={"event": original.event_id, "delivery": replay.id},
+        )
+    outbox.wake()
+    replay.event = original.event
+    return DeliveryRecord(replay, original.event, [])

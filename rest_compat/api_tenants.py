@@ -9,6 +9,7 @@ from starlette.routing import BaseRoute, Route
 from models.credential import ApiKey
 from models.tenant import TenantAction, WebhookEndpoint
 from resolvers import actions, keys, origins, tenants, usage, webhooks
+from resolvers.errors import invalid
 from rest_compat.http import client_ip, dashboard_principal, iso, json_body, json_response
 
 
@@ -97,6 +98,79 @@ async def webhook_endpoints(request: Request) -> Response:
     return json_response({"endpoints": data, "event_types": list(webhooks.EVENT_TYPES)})
 
 
+def delivery_json(record: webhooks.DeliveryRecord) -> dict[str, Any]:
+    d, event = record.delivery, record.event
+    return {
+        "id": d.id,
+        "endpoint_id": d.endpoint_id,
+        "url": d.url,
+        "status": d.status,
+        "event": {"id": event.id, "type": event.type, "created_at": iso(event.created_at)},
+        "attempt_count": d.attempts,
+        "next_attempt_at": iso(d.next_attempt_at),
+        "created_at": iso(d.created_at),
+        "completed_at": iso(d.completed_at),
+        "attempts": [
+            {
+                "at": iso(a.at),
+                "status_code": a.status_code,
+                "error": a.error,
+                "duration_ms": a.duration_ms,
+            }
+            for a in record.attempts
+        ],
+    }
+
+
+def _query_int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise invalid(f"{name} must be an integer", param=name) from exc
+
+
+DELIVERY_QUERY = ("limit", "offset", "status", "event_type")
+
+
+async def webhook_deliveries(request: Request) -> Response:
+    principal = dashboard_principal(request)
+    for name in request.query_params:
+        if name not in DELIVERY_QUERY:
+            # Refused rather than ignored: a misspelt filter must not silently list everything.
+            raise invalid(
+                f"unknown query parameter {name!r}; one of: {', '.join(DELIVERY_QUERY)}",
+                param=name,
+            )
+    page = await webhooks.list_deliveries(
+        principal,
+        _tid(request),
+        limit=_query_int(request, "limit", 20),
+        offset=_query_int(request, "offset", 0),
+        status=request.query_params.get("status"),
+        event_type=request.query_params.get("event_type"),
+    )
+    return json_response(
+        {
+            "data": [delivery_json(r) for r in page.items],
+            "total": page.total,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
+    )
+
+
+async def replay_webhook_delivery(request: Request) -> Response:
+    record = await webhooks.replay_delivery(
+        dashboard_principal(request),
+        str(request.path_params["delivery_id"]),
+        tenant_id=_tid(request),
+    )
+    return json_response(delivery_json(record), 201)
+
+
 async def widget_config(request: Request) -> Response:
     principal = dashboard_principal(request)
     if request.method == "GET":
@@ -145,6 +219,12 @@ routes: list[BaseRoute] = [
     Route("/tenants/{tenant_id}/api-key", get_api_key, methods=["GET"]),
     Route("/tenants/{tenant_id}/api-key/rotate", rotate_api_key, methods=["POST"]),
     Route("/tenants/{tenant_id}/webhooks", webhook_endpoints, methods=["GET", "PUT"]),
+    Route("/tenants/{tenant_id}/webhooks/deliveries", webhook_deliveries, methods=["GET"]),
+    Route(
+        "/tenants/{tenant_id}/webhooks/deliveries/{delivery_id}/replay",
+        replay_webhook_delivery,
+        methods=["POST"],
+    ),
     Route("/tenants/{tenant_id}/widget-config", widget_config, methods=["GET", "PUT"]),
     Route("/tenants/{tenant_id}/actions", tenant_actions, methods=["GET", "PUT"]),
     Route("/tenants/{tenant_id}/data", erase_data, methods=["DELETE"]),

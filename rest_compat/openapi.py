@@ -12,7 +12,7 @@ from resolvers.errors import ErrorCode
 from resolvers.plans import PLAN_NAMES
 from resolvers.tenants import THEME_KEYS, WIDGET_POSITIONS
 from resolvers.validation import LANGUAGES
-from resolvers.webhooks import EVENT_TYPES
+from resolvers.webhooks import EVENT_TYPES, MAX_OFFSET
 from rest_compat.http import json_response
 
 S = dict[str, Any]
@@ -727,6 +727,73 @@ PATHS.update(
     }
 )
 
+
+# Webhook deliveries: the attempt log of each and replay (after the /v1 block, whose
+# helpers _path_param and _page it reuses).
+DELIVERY_STATUS: S = {"type": "string", "enum": ["pending", "succeeded", "failed"]}
+SCHEMAS["WebhookDelivery"] = _obj(
+    {
+        "id": STR,
+        "endpoint_id": NSTR,
+        "url": STR,
+        "status": DELIVERY_STATUS,
+        "event": _obj(
+            {"id": STR, "type": {"type": "string", "enum": list(EVENT_TYPES)}, "created_at": DT},
+            ["id", "type", "created_at"],
+        ),
+        "attempt_count": INT,
+        "next_attempt_at": NDT,
+        "created_at": DT,
+        "completed_at": NDT,
+        "attempts": {
+            "type": "array",
+            "items": _obj(
+                {"at": DT, "status_code": NINT, "error": NSTR, "duration_ms": INT},
+                ["at", "status_code", "error", "duration_ms"],
+            ),
+        },
+    },
+    ["id", "endpoint_id", "url", "status", "event", "attempt_count", "attempts"],
+)
+PATHS.update(
+    {
+        "/api/tenants/{tenant_id}/webhooks/deliveries": {
+            "get": _op(
+                "Webhook deliveries, newest first, with every attempt (owner or admin)",
+                {**_ok(_page("WebhookDelivery")), **_error_responses(400, 401, 403, 404, 429)},
+                params=[
+                    *TENANT_PARAM,
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                    },
+                    {
+                        "name": "offset",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+                    },
+                    {"name": "status", "in": "query", "schema": DELIVERY_STATUS},
+                    {
+                        "name": "event_type",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": list(EVENT_TYPES)},
+                    },
+                ],
+            )
+        },
+        "/api/tenants/{tenant_id}/webhooks/deliveries/{delivery_id}/replay": {
+            "post": _op(
+                "Send a delivery's event again (same event id) as a new delivery",
+                {
+                    **_ok(_ref("WebhookDelivery"), 201, "Created"),
+                    **_error_responses(400, 401, 403, 404, 409, 413, 429),
+                },
+                params=[*TENANT_PARAM, *_path_param("delivery_id")],
+            )
+        },
+    }
+)
 
 RATE_HEADERS: S = {
     name: {"schema": {"type": "integer"}, "description": text, "required": True}

@@ -12,21 +12,32 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from schema.agents import AgentMutation, AgentQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation, AuthQuery
+from schema.calls import CallMutation, CallQuery, CallSubscription
 from schema.errors import ErrorCodes, Schema
 from schema.keys import KeyMutation, KeyQuery
 from schema.tenants import TenantMutation, TenantQuery
+from schema.webhooks import WebhookMutation, WebhookQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
-Query = merge_types("Query", (AuthQuery, TenantQuery, KeyQuery, AuditQuery))
-Mutation = merge_types("Mutation", (AuthMutation, TenantMutation, KeyMutation))
+Query = merge_types(
+    "Query",
+    (AuthQuery, TenantQuery, KeyQuery, AuditQuery, WebhookQuery, CallQuery, AgentQuery),
+)
+Mutation = merge_types(
+    "Mutation",
+    (AuthMutation, TenantMutation, KeyMutation, WebhookMutation, CallMutation, AgentMutation),
+)
+Subscription = merge_types("Subscription", (CallSubscription,))
 # merge_types takes no description; the house rule wants one on every type.
 Query.__strawberry_definition__.description = "Reads of the VocalIA API."  # type: ignore[attr-defined]
 Mutation.__strawberry_definition__.description = "Changes through the VocalIA API."  # type: ignore[attr-defined]
+Subscription.__strawberry_definition__.description = "Live events over graphql-transport-ws."  # type: ignore[attr-defined]
 
 
 def build_schema(*, development: bool) -> strawberry.Schema:
@@ -38,7 +49,7 @@ def build_schema(*, development: bool) -> strawberry.Schema:
     ]
     if not development:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 # The schema as exported to schema.graphql (the SDL does not depend on the environment).

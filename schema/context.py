@@ -7,19 +7,26 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
+from models.agent import Agent
 from models.tenant import Tenant
 from resolvers.errors import DomainError
-from resolvers.loaders import tenants_by_id
+from resolvers.loaders import agents_by_key, tenants_by_id
 from resolvers.principals import Principal
 
 
 @dataclass
 class Loaders:
     tenant_by_id: DataLoader[str, Tenant | None]
+    agent_by_key: DataLoader[tuple[str, str], Agent | None]
 
     @classmethod
     def build(cls, cache: bool = True) -> "Loaders":
-        return cls(tenant_by_id=DataLoader(load_fn=tenants_by_id, cache=cache))
+        """One set per HTTP request; a websocket gets uncached loaders (its context lives as
+        long as the connection, so a cache would serve stale rows to later events)."""
+        return cls(
+            tenant_by_id=DataLoader(load_fn=tenants_by_id, cache=cache),
+            agent_by_key=DataLoader(load_fn=agents_by_key, cache=cache),
+        )
 
 
 @dataclass

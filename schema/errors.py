@@ -1,12 +1,15 @@
 """Every GraphQL error carries the contract's code and status in its extensions."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from resolvers.errors import STATUS_BY_CODE, DomainError, ErrorCode
 
@@ -17,7 +20,8 @@ def coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         return error
-    if original is None:
+    # Variable coercion wraps its GraphQLError (e.g. a required input field missing) in another.
+    if original is None or isinstance(original, GraphQLError):
         ext = dict(error.extensions or {})
         ext.setdefault("code", ErrorCode.INVALID_REQUEST.value)
         ext.setdefault(
@@ -47,12 +51,35 @@ def coded(error: GraphQLError) -> GraphQLError:
 class Schema(strawberry.Schema):
     """Logs expected domain errors briefly and unexpected ones with their traceback."""
 
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        # execute() returns one result: a subscription (which streams, over the websocket) would
+        # run as a query and fail inside graphql-core. Refused here, it is a 400 on HTTP.
+        allowed = set(allowed_operation_types or DEFAULT_ALLOWED_OPERATION_TYPES)
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed - {OperationType.SUBSCRIPTION},
+            operation_extensions,
+        )
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         for error in errors:
             original = error.original_error
-            if original is None or isinstance(original, DomainError):
+            if original is None or isinstance(original, DomainError | GraphQLError):
                 log.info(
                     "graphql %s: %s",
                     error.extensions.get("code") if error.extensions else "invalid_request",
@@ -76,3 +103,11 @@ class ErrorCodes(SchemaExtension):
         ):
             if errors:
                 errors[:] = [coded(e) for e in errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # A subscription sends each result before on_operation resumes: code them here too
+        # (coded() is idempotent, so on_operation may see them again).
+        errors = getattr(result, "errors", None)
+        if errors:
+            errors[:] = [coded(e) for e in errors]
+        yield

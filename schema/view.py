@@ -16,7 +16,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.principals import authenticate
 from schema import build_schema
-from schema.context import Context
+from schema.context import Context, Loaders
 
 _HTTP_CODES = {
     400: ErrorCode.INVALID_REQUEST,
@@ -63,6 +63,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             principal=state.get("principal"),
             auth_error=error if isinstance(error, DomainError) else None,
             client_ip=request.client.host if request.client else None,
+            loaders=Loaders.build(cache=not isinstance(request, WebSocket)),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

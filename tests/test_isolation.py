@@ -5,8 +5,9 @@ The routes and fields are found by introspecting the app's route table and the G
 a route or field added later without a case here makes `test_every_tenant_scoped_*` fail.
 """
 
+import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,28 @@ from starlette.routing import BaseRoute, Mount, Route
 from tortoise import Tortoise
 from tortoise.models import Model
 
+from models.process import ProcessHeartbeat
 from models.tenant import Tenant
-from resolvers import actions, auth, demo, keys, origins, tenants, usage, webhooks
+from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
+from resolvers import (
+    actions,
+    agents,
+    auth,
+    calls,
+    demo,
+    events,
+    keys,
+    origins,
+    tenants,
+    usage,
+    webhooks,
+)
+from resolvers.principals import Principal
 from resolvers.security import issue_access_token
+from resolvers.settings import configure, get_settings
 from schema import schema
 from tests.factories import PASSWORD, TenantCtx, make_key, make_tenant, make_user
+from tests.ws import serve, session
 
 # --- tenant B, rich enough that there is something to leak ------------------------------
 
@@ -39,6 +57,14 @@ B_ACTION_TOKEN = "Bearer zephyrine-crm-token-0042"
 B_GREETING = "Bienvenue chez Zephyrine, que puis-je faire ?"
 B_COLOUR = "#7a3e9d"
 UNKNOWN_TENANT = "nobody_here_zz99"
+# B's telephony: an agent, a number, and a call that stays ringing (the carrier is told to wait
+# an hour before answering), so a transfer or hang-up that crossed tenants would show.
+B_AGENT = "agent_zephyrine_vip"  # an id A may name: not a secret
+B_AGENT_NAME = "Zephyrine Concierge"
+B_AGENT_INSTRUCTIONS = "Zephyrine confidential playbook 7731"
+B_NUMBER = "+212522998877"
+B_CALLEE = "+212612998877"
+B_ORDER = "zeph-order-5566"
 
 
 @dataclass
@@ -48,8 +74,11 @@ class World:
     b_key_ids: list[str]  # B's secret live, secret test and publishable keys
     b_endpoint_id: str
     b_action_id: str
+    b_delivery_id: str
     b_tenant_key_masked: str
     secrets: list[str]  # every value of B that must never appear in A's responses
+    b_number_id: str
+    b_call_id: str
 
     def fill(self, value: Any) -> Any:
         """Replace the placeholders of a case's body or variables with B's ids."""
@@ -59,12 +88,32 @@ class World:
                 .replace("{B_KEY}", self.b_key_ids[0])
                 .replace("{B_ENDPOINT}", self.b_endpoint_id)
                 .replace("{B_ACTION}", self.b_action_id)
+                .replace("{B_AGENT}", B_AGENT)
+                .replace("{B_NUMBER}", self.b_number_id)
+                .replace("{B_CALL}", self.b_call_id)
+                .replace("{B_DELIVERY}", self.b_delivery_id)
             )
         if isinstance(value, list):
             return [self.fill(v) for v in value]
         if isinstance(value, dict):
             return {k: self.fill(v) for k, v in value.items()}
         return value
+
+
+async def b_telephony(b: TenantCtx) -> tuple[str, str]:
+    """B's agent, default number and a ringing call (placed with a sandbox key: no quota used)."""
+    await agents.create_agent(
+        b.principal, {"id": B_AGENT, "name": B_AGENT_NAME, "instructions": B_AGENT_INSTRUCTIONS}
+    )
+    number = await agents.add_phone_number(b.principal, {"number": B_NUMBER})
+    configure(get_settings().with_overrides(sim_ring_seconds=0.02, sim_answer_seconds=3600))
+    sandbox = Principal(kind="secret_key", tenant_id=b.id, role="service", plan="pro", mode="test")
+    call = await calls.create_call(
+        sandbox, to=B_CALLEE, agent_id=B_AGENT, metadata={"order": B_ORDER}
+    )
+    while (await calls.get_call(sandbox, call.id)).status != "ringing":
+        await asyncio.sleep(0.01)
+    return number.id, call.id
 
 
 @pytest.fixture
@@ -81,6 +130,7 @@ async def world(app: Starlette) -> World:
     )
     await auth.login(email=b.owner.email, password=PASSWORD)  # a refresh token row
     await origins.set_origins(b.principal, list(B_ORIGINS))
+    b_number_id, b_call_id = await b_telephony(b)
     [endpoint] = await webhooks.set_endpoints(b.principal, [{"url": B_HOOK_URL}])
     [action] = await actions.set_actions(
         b.principal,
@@ -102,6 +152,20 @@ async def world(app: Starlette) -> World:
         await keys.create_key(b.principal, kind="publishable", name="zephyrine-widget"),
     ]
     await usage.increment(b.id, "calls", 7)
+    # A settled webhook delivery with its attempt (settled: the worker leaves it alone).
+    event = await WebhookEvent.create(
+        id="evt_zephyrineevent01", tenant_id=b.id, type="call.completed", body="{}"
+    )
+    delivery = await WebhookDelivery.create(
+        id="dlv_zephyrinedelivery1",
+        tenant_id=b.id,
+        event=event,
+        endpoint_id=endpoint.endpoint.id,
+        url=B_HOOK_URL,
+        status="succeeded",
+        attempts=1,
+    )
+    await WebhookAttempt.create(delivery=delivery, at=event.created_at, status_code=200)
     tenant_key = await keys.get_tenant_key(b.principal)
     secrets = [
         b.id,
@@ -119,6 +183,15 @@ async def world(app: Starlette) -> World:
         B_ACTION_URL,
         action.id,
         B_ACTION_TOKEN,
+        B_AGENT_NAME,
+        B_AGENT_INSTRUCTIONS,
+        B_NUMBER,
+        B_CALLEE,
+        B_ORDER,
+        b_number_id,
+        b_call_id,
+        event.id,
+        delivery.id,
         *actions.masked_headers(action).values(),
         B_GREETING,
         B_COLOUR,
@@ -133,8 +206,11 @@ async def world(app: Starlette) -> World:
         b_key_ids=[k.key.id for k in issued],
         b_endpoint_id=endpoint.endpoint.id,
         b_action_id=action.id,
+        b_delivery_id=delivery.id,
         b_tenant_key_masked=tenant_key.masked,
         secrets=secrets,
+        b_number_id=b_number_id,
+        b_call_id=b_call_id,
     )
 
 
@@ -151,7 +227,16 @@ POPULATED = {
     "tenant_actions",
     "audit_logs",
     "usage_counters",
+    "webhook_events",
+    "webhook_deliveries",
+    "webhook_attempts",
+    "agents",
+    "phone_numbers",
+    "calls",
+    "call_transitions",
 }
+# Platform tables: no tenant's data in them.
+UNSCOPED = {ProcessHeartbeat}
 
 
 def _models() -> list[type[Model]]:
@@ -179,6 +264,8 @@ def _tenant_filter(model: type[Model], tenant_id: str) -> dict[str, str] | None:
 async def snapshot(tenant_id: str) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for model in _models():
+        if model in UNSCOPED:
+            continue
         where = _tenant_filter(model, tenant_id)
         assert where is not None, f"{model.__name__}: no way to tell which tenant a row is of"
         pk = model._meta.pk_attr
@@ -220,6 +307,8 @@ REST_CASES: dict[tuple[str, str], dict[str, Any] | None] = {
             {"id": "{B_ENDPOINT}", "url": "https://127.0.0.1:9/attacker", "rotate_secret": True}
         ]
     },
+    ("GET", f"{P}/webhooks/deliveries"): None,
+    ("POST", f"{P}/webhooks/deliveries/{{delivery_id}}/replay"): None,
     ("GET", f"{P}/widget-config"): None,
     ("PUT", f"{P}/widget-config"): {"widget_config": {"greeting": "owned"}},
     ("GET", f"{P}/actions"): None,
@@ -243,16 +332,15 @@ def _walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]
             yield from _walk(list(route.routes), prefix + route.path)
         elif isinstance(route, Route):
             path = prefix + route.path
-            if "{tenant_id}" in path or path.startswith("/api/tenants"):
+            if "{tenant_id}" in path or path.startswith(("/api/tenants", "/v1/")):
                 for method in sorted((route.methods or set()) - {"HEAD"}):
                     yield method, path
 
 
 def test_every_tenant_scoped_rest_route_is_covered(app: Starlette) -> None:
     found = set(_walk(list(app.routes)))
-    assert found == set(REST_CASES), (
-        f"not covered: {sorted(found - set(REST_CASES))}; gone: {sorted(set(REST_CASES) - found)}"
-    )
+    cases = set(REST_CASES) | set(V1_CASES)
+    assert found == cases, f"not covered: {sorted(found - cases)}; gone: {sorted(cases - found)}"
 
 
 async def _rest(
@@ -261,7 +349,7 @@ async def _rest(
     body = world.fill(REST_CASES[(method, path)])
     return await client.request(
         method,
-        path.replace("{tenant_id}", tenant_id),
+        path.replace("{tenant_id}", tenant_id).replace("{delivery_id}", world.b_delivery_id),
         json=body,
         headers=world.a.headers,
     )
@@ -287,6 +375,102 @@ async def test_rest_route_of_another_tenant_is_not_found(
     assert unknown.status_code == 404
     assert {**unknown.json()["error"], "request_id": None} == {**error, "request_id": None}
     assert await snapshot(world.b.id) == before
+
+
+# --- REST /v1 (telephony): A's secret key on B's calls, agents and numbers ----------------
+
+
+@dataclass(frozen=True)
+class V1Case:
+    body: dict[str, Any] | None
+    status: int
+    code: str | None = None  # None for a success
+    param: str | None = None
+    message: str | None = None
+
+
+def _gone(what: str) -> V1Case:
+    return V1Case(None, 404, "resource_not_found", "id", f"{what} not found")
+
+
+# Ids in paths: {call_id}, {agent_id}, {number_id} become B's; bodies use placeholders.
+V1_CASES: dict[tuple[str, str], V1Case] = {
+    # Lists are scoped by the key: A sees its own (empty) lists.
+    ("GET", "/v1/calls"): V1Case(None, 200),
+    ("GET", "/v1/agents"): V1Case(None, 200),
+    ("GET", "/v1/phone-numbers"): V1Case(None, 200),
+    # B's agent is no agent of A's: the same answer as for an agent that does not exist.
+    ("POST", "/v1/calls"): V1Case(
+        {"to": "+212612000111", "agentId": "{B_AGENT}"},
+        400,
+        "agent_not_configured",
+        "agentId",
+        "agent 'agent_zephyrine_vip' is not configured or is disabled",
+    ),
+    # Agent ids are per tenant: A may create its own with the same id; B's stays untouched.
+    ("POST", "/v1/agents"): V1Case({"id": "{B_AGENT}", "name": "Alpha's own"}, 201),
+    # A number belongs to one tenant (inbound calls are routed by it), so B's is taken: 409,
+    # the only thing A learns, and nothing of B's is read or changed.
+    ("POST", "/v1/phone-numbers"): V1Case(
+        {"number": B_NUMBER}, 409, "conflict", "number", "this number is already registered"
+    ),
+    ("GET", "/v1/calls/{call_id}"): _gone("call"),
+    ("POST", "/v1/calls/{call_id}/transfer"): V1Case(
+        {"to": "+212520999888"}, 404, "resource_not_found", "id", "call not found"
+    ),
+    ("POST", "/v1/calls/{call_id}/hangup"): _gone("call"),
+    ("GET", "/v1/agents/{agent_id}"): _gone("agent"),
+    ("PATCH", "/v1/agents/{agent_id}"): V1Case(
+        {"name": "owned"}, 404, "resource_not_found", "id", "agent not found"
+    ),
+    ("DELETE", "/v1/agents/{agent_id}"): _gone("agent"),
+    ("DELETE", "/v1/phone-numbers/{number_id}"): _gone("phone number"),
+}
+V1_UNKNOWN = {
+    "{call_id}": "call_doesnotexist",
+    "{agent_id}": "agent_nope",
+    "{number_id}": "pn_nope",
+}
+
+
+def _v1_path(world: World, path: str, *, unknown: bool = False) -> str:
+    ids = {"{call_id}": world.b_call_id, "{agent_id}": B_AGENT, "{number_id}": world.b_number_id}
+    for placeholder, value in (V1_UNKNOWN if unknown else ids).items():
+        path = path.replace(placeholder, value)
+    return path
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(V1_CASES))
+async def test_v1_route_on_another_tenants_ids(
+    client: httpx.AsyncClient, world: World, method: str, path: str
+) -> None:
+    case = V1_CASES[(method, path)]
+    headers = {"Authorization": f"Bearer {await make_key(world.a)}"}
+    before = await snapshot(world.b.id)
+    r = await client.request(
+        method, _v1_path(world, path), json=world.fill(case.body), headers=headers
+    )
+    assert r.status_code == case.status, r.text
+    if case.code is not None:
+        expected = {"code": case.code, "message": case.message, "status": case.status}
+        expected |= {"param": case.param, "request_id": r.headers["x-request-id"]}
+        assert r.json() == {"error": expected}
+    elif method == "GET":
+        assert r.json()["data"] == []
+        assert r.json()["total"] == 0
+    assert_nothing_leaked(world, r.text)
+    if "{" in path:
+        # Indistinguishable from an id that exists nowhere: no existence oracle.
+        unknown = await client.request(
+            method, _v1_path(world, path, unknown=True), json=world.fill(case.body), headers=headers
+        )
+        assert {**unknown.json()["error"], "request_id": None} == {
+            **r.json()["error"],
+            "request_id": None,
+        }
+    assert await snapshot(world.b.id) == before
+    call = await calls.get_call(world.b.principal, world.b_call_id)
+    assert (call.status, call.ended_at) == ("ringing", None)
 
 
 # --- GraphQL -------------------------------------------------------------------------
@@ -336,15 +520,104 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "mutation($k: ID!) { revokeApiKey(id: $k) { id revokedAt } }",
         {"k": "{B_KEY}"},
     ),
+    "Query.webhookDeliveries": (
+        "query($t: ID) { webhookDeliveries(tenantId: $t, limit: 100) { total items { id url "
+        "endpointId status event { id type } attempts { statusCode error } } } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.replayWebhookDelivery": (
+        "mutation($d: ID!) { replayWebhookDelivery(id: $d) { id url event { id } } }",
+        {"d": "{B_DELIVERY}"},
+    ),
+    "Query.calls": (
+        "query($t: ID) { calls(tenantId: $t, limit: 100) { total items { id to from metadata "
+        "transcript { content } agent { name instructions } } } }",
+        {"t": "{B}"},
+    ),
+    "Query.call": (
+        "query($c: ID!) { call(id: $c) { id to from metadata agent { name instructions } } }",
+        {"c": "{B_CALL}"},
+    ),
+    "Query.agents": (
+        "query($t: ID) { agents(tenantId: $t, limit: 100) { total items { id name instructions } } }",
+        {"t": "{B}"},
+    ),
+    "Query.agent": (
+        "query($a: ID!) { agent(id: $a) { id name instructions } }",
+        {"a": "{B_AGENT}"},
+    ),
+    "Query.phoneNumbers": (
+        "query($t: ID) { phoneNumbers(tenantId: $t) { total items { id number } } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.transferCall": (
+        'mutation($c: ID!) { transferCall(id: $c, to: "+212520999888") { id status } }',
+        {"c": "{B_CALL}"},
+    ),
+    "Mutation.hangupCall": (
+        "mutation($c: ID!) { hangupCall(id: $c) { id status } }",
+        {"c": "{B_CALL}"},
+    ),
+    "Mutation.createAgent": (
+        'mutation($t: ID) { createAgent(tenantId: $t, input: {name: "owned"}) { id } }',
+        {"t": "{B}"},
+    ),
+    "Mutation.updateAgent": (
+        'mutation($a: ID!) { updateAgent(id: $a, input: {name: "owned"}) { id name instructions } }',
+        {"a": "{B_AGENT}"},
+    ),
+    "Mutation.deleteAgent": (
+        "mutation($a: ID!) { deleteAgent(id: $a) { id deleted } }",
+        {"a": "{B_AGENT}"},
+    ),
+    "Mutation.addPhoneNumber": (
+        'mutation($t: ID) { addPhoneNumber(tenantId: $t, input: {number: "+212522000777"}) { id } }',
+        {"t": "{B}"},
+    ),
+    "Mutation.removePhoneNumber": (
+        "mutation($n: ID!) { removePhoneNumber(id: $n) { id deleted } }",
+        {"n": "{B_NUMBER}"},
+    ),
+}
+# Subscriptions run over the websocket (graphql-transport-ws), not POST.
+SUBSCRIPTION_CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "Subscription.callEvents": (
+        "subscription($c: ID!) { callEvents(callId: $c) { id type callId data } }",
+        {"c": "{B_CALL}"},
+    ),
+    "Subscription.tenantEvents": (
+        "subscription($t: ID) { tenantEvents(tenantId: $t) { id type callId data } }",
+        {"t": "{B}"},
+    ),
 }
 # What the unknown-id twin of a case sends instead of B's ids.
 UNKNOWN_IDS = {
+    "{B_CALL}": "call_doesnotexist",
+    "{B_AGENT}": "agent_nope",
+    "{B_NUMBER}": "pn_nope",
     "{B}": UNKNOWN_TENANT,
     "{B_KEY}": "key_doesnotexist",
     "{B_ENDPOINT}": "whe_doesnotexist",
+    "{B_DELIVERY}": "dlv_doesnotexist",
 }
 NOT_FOUND = {"code": "resource_not_found", "status": 404}
-EXPECTED_EXTENSIONS = {"Mutation.revokeApiKey": {**NOT_FOUND, "param": "id"}}
+EXPECTED_EXTENSIONS = {
+    "Mutation.revokeApiKey": {**NOT_FOUND, "param": "id"},
+    "Mutation.replayWebhookDelivery": {**NOT_FOUND, "param": "id"},
+    **{
+        case: {**NOT_FOUND, "param": "id"}
+        for case in (
+            "Query.call",
+            "Query.agent",
+            "Mutation.transferCall",
+            "Mutation.hangupCall",
+            "Mutation.updateAgent",
+            "Mutation.deleteAgent",
+            "Mutation.removePhoneNumber",
+        )
+    },
+    "Subscription.callEvents": {**NOT_FOUND, "param": "callId"},
+}
 
 
 def _schema_type(name: str) -> GraphQLObjectType:
@@ -394,7 +667,7 @@ def test_every_tenant_scoped_graphql_field_is_covered() -> None:
         for name, field in _schema_type(root).fields.items()
         if _takes_an_id(field)
     }
-    covered = set(GRAPHQL_CASES) | {"Query.tenant"}
+    covered = set(GRAPHQL_CASES) | set(SUBSCRIPTION_CASES) | {"Query.tenant"}
     assert scoped == covered, (
         f"not covered: {sorted(scoped - covered)}; gone: {sorted(covered - scoped)}"
     )
@@ -446,6 +719,39 @@ async def test_graphql_field_of_another_tenant_is_not_found(
     assert await snapshot(world.b.id) == before
 
 
+@pytest.fixture(scope="session")
+async def ws_url(app: Starlette) -> AsyncIterator[str]:
+    async with serve(app) as url:
+        yield url
+
+
+@pytest.mark.parametrize("case", sorted(SUBSCRIPTION_CASES))
+async def test_subscription_to_another_tenant_is_not_found(
+    ws_url: str, world: World, case: str
+) -> None:
+    query, variables = SUBSCRIPTION_CASES[case]
+    before = await snapshot(world.b.id)
+    for credential in (world.a.token, await make_key(world.a)):
+        payloads = []
+        async with session(ws_url, credential) as ws:
+            for op, values in (("b", world.fill(variables)), ("unknown", _unknown(variables))):
+                await ws.subscribe(op, query, values)
+                messages = await ws.until_complete(op)
+                assert [m["type"] for m in messages] == ["next", "complete"], messages
+                payload = messages[0]["payload"]
+                assert payload["data"] is None
+                assert [e["extensions"] for e in payload["errors"]] == [
+                    EXPECTED_EXTENSIONS.get(case, NOT_FOUND)
+                ]
+                assert_nothing_leaked(world, json.dumps(messages))
+                payloads.append(payload)
+        assert payloads[0] == payloads[1]
+    assert await snapshot(world.b.id) == before
+    bus = events.get_bus()
+    for topic in ("events", f"call:{world.b_call_id}"):
+        assert bus.local_subscribers(events.tenant_channel(world.b.id, topic)) == 0
+
+
 @pytest.mark.parametrize("credential", ["tenant_key", "secret_key"])
 async def test_tenant_b_is_not_found_with_tenant_a_api_keys(
     client: httpx.AsyncClient, world: World, credential: str
@@ -491,9 +797,11 @@ async def test_superadmin_reads_tenant_b_over_rest(
         "allowed-origins",
         "api-key",
         "webhooks",
+        "deliveries",
         "widget-config",
         "actions",
     }
+    assert [d["id"] for d in bodies["deliveries"]["data"]] == [world.b_delivery_id]
     assert bodies["usage"]["tenant_id"] == world.b.id
     assert bodies["usage"]["plan"] == "pro"
     assert bodies["usage"]["quotas"]["calls"] == {"used": 7, "limit": 500, "pct": 1}

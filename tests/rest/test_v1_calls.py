@@ -2,7 +2,6 @@
 plan limits and bad input."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -34,14 +33,14 @@ def fast_carrier(settings: Settings) -> None:
 
 
 @pytest.fixture
-async def pro(client: httpx.AsyncClient) -> AsyncIterator[tuple[TenantCtx, dict[str, str]]]:
+async def pro(client: httpx.AsyncClient) -> tuple[TenantCtx, dict[str, str]]:
     t = await make_tenant(plan="pro")
     headers = {"Authorization": f"Bearer {await make_key(t)}"}
     r = await client.post(
         "/v1/agents", json={"id": "agent_support_fr", "name": "Support FR"}, headers=headers
     )
     assert r.status_code == 201, r.text
-    yield t, headers
+    return t, headers
 
 
 async def wait_final(
@@ -58,7 +57,7 @@ async def wait_final(
 async def test_reference_example_runs_through_every_status(
     client: httpx.AsyncClient, pro: tuple[TenantCtx, dict[str, str]]
 ) -> None:
-    t, headers = pro
+    _, headers = pro
     r = await client.post("/v1/calls", json=EXAMPLE, headers=headers)
     assert r.status_code == 201
     created = r.json()

@@ -543,17 +543,19 @@ async def test_erase_tenant_data_removes_every_row(client: httpx.AsyncClient) ->
 
     body = await gql(client, ERASE, {"c": f"DELETE_ALL_DATA_{t.id}"}, t.headers)
     deleted = data(body)["eraseTenantData"]
-    assert deleted == {
+    # Tables the tenant had no rows in (calls, agents, ...) are listed with 0.
+    assert {table: n for table, n in deleted.items() if n} == {
         "refresh_tokens": 1,
         "users": 2,
         "allowed_origins": 1,
         "webhook_endpoints": 1,
-        "tenant_actions": 0,
         "api_keys": 2,
         "usage_counters": 1,
         "audit_logs": 4,
         "tenants": 1,
     }
+    zero = {table for table, n in deleted.items() if not n}
+    assert zero >= {"tenant_actions", "agents", "phone_numbers", "calls", "webhook_events"}
     for model in (Tenant, User, ApiKey, AllowedOrigin, WebhookEndpoint, UsageCounter):
         assert (
             await model.filter(**({"id": t.id} if model is Tenant else {"tenant_id": t.id})).count()
