@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from models.usage import UsageCounter
@@ -103,13 +104,16 @@ async def try_consume(
     base = UsageCounter.filter(tenant_id=tenant_id, period=period, metric=metric)
     if await base.filter(value__lt=limit).update(value=F("value") + 1):
         return True
-    if await base.exists():
-        return False
     if limit < 1:
         return False
-    _, created = await UsageCounter.get_or_create(
-        tenant_id=tenant_id, period=period, metric=metric, defaults={"value": 1}
-    )
-    if created:
-        return True
+    if not await base.exists():
+        try:
+            _, created = await UsageCounter.get_or_create(
+                tenant_id=tenant_id, period=period, metric=metric, defaults={"value": 1}
+            )
+        except IntegrityError:
+            created = False  # another request created the row first: count on it below
+        if created:
+            return True
+    # The row exists (perhaps created concurrently a moment ago): try the bounded update again.
     return bool(await base.filter(value__lt=limit).update(value=F("value") + 1))

@@ -1,5 +1,6 @@
 """Shared fixtures: one app per test session on the chosen backend, a clean database per test."""
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -7,9 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 from tortoise import Tortoise, connections
+from tortoise.exceptions import OperationalError
 
 from app import create_app
-from resolvers import limits, principals
+from resolvers import carriers, limits, principals
 from resolvers.settings import Settings, configure
 from tests import backends
 
@@ -85,12 +87,27 @@ async def clean(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
 
 
 async def _truncate() -> None:
+    # Calls a previous test left running would keep writing while the tables are emptied.
+    for name in carriers.names():
+        carrier = carriers.get(name)
+        close = getattr(carrier, "close", None)
+        if close is not None:
+            await close()
     conn = connections.get("default")
     tables = [m._meta.db_table for app in (Tortoise.apps or {}).values() for m in app.values()]
-    if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    else:
+    if conn.capabilities.dialect != "postgres":
         await conn.execute_script("".join(f"DELETE FROM {t};" for t in tables))
+        return
+    for attempt in range(5):
+        try:
+            await conn.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            return
+        except OperationalError as exc:
+            # The webhook worker may hold a row lock for an instant: PostgreSQL then picks
+            # TRUNCATE as the deadlock victim; a retry wins.
+            if "deadlock" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.05)
 
 
 @pytest.fixture

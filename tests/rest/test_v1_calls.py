@@ -398,3 +398,12 @@ async def test_monthly_quota_and_prepaid_credits(client: httpx.AsyncClient) -> N
     assert_error(
         await client.post("/v1/calls", json=EXAMPLE, headers=headers), 402, "insufficient_credits"
     )
+
+
+async def test_monthly_quota_is_exact_under_concurrency(client: httpx.AsyncClient) -> None:
+    from resolvers import usage
+
+    t = await make_tenant(plan="starter")
+    granted = await asyncio.gather(*(usage.try_consume(t.id, "calls", 7) for _ in range(20)))
+    assert granted.count(True) == 7
+    assert (await usage.used(t.id))["calls"] == 7
