@@ -10,7 +10,14 @@ from models.credential import ApiKey
 from models.tenant import TenantAction, WebhookEndpoint
 from resolvers import actions, keys, origins, tenants, usage, webhooks
 from resolvers.errors import invalid
-from rest_compat.http import client_ip, dashboard_principal, iso, json_body, json_response
+from rest_compat.http import (
+    client_ip,
+    dashboard_principal,
+    iso,
+    json_body,
+    json_response,
+    only_query,
+)
 
 
 def _tid(request: Request) -> str:
@@ -137,13 +144,7 @@ DELIVERY_QUERY = ("limit", "offset", "status", "event_type")
 
 async def webhook_deliveries(request: Request) -> Response:
     principal = dashboard_principal(request)
-    for name in request.query_params:
-        if name not in DELIVERY_QUERY:
-            # Refused rather than ignored: a misspelt filter must not silently list everything.
-            raise invalid(
-                f"unknown query parameter {name!r}; one of: {', '.join(DELIVERY_QUERY)}",
-                param=name,
-            )
+    only_query(request, DELIVERY_QUERY)
     page = await webhooks.list_deliveries(
         principal,
         _tid(request),

@@ -75,6 +75,15 @@ def _storable(data: Any) -> bool:
     return True
 
 
+def only_query(request: Request, allowed: tuple[str, ...]) -> None:
+    """Refuse unknown query parameters: a misspelt filter must not silently list everything."""
+    for name in request.query_params:
+        if name not in allowed:
+            raise invalid(
+                f"unknown query parameter {name!r}; one of: {', '.join(allowed)}", param=name
+            )
+
+
 def json_response(data: Any, status: int = 200) -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),

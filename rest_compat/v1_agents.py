@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Route
 
 from models.agent import Agent, PhoneNumber
 from resolvers import agents
-from rest_compat.http import iso, json_body, json_response
+from rest_compat.http import iso, json_body, json_response, only_query
 from rest_compat.v1_calls import _int, v1_principal
 
 
@@ -47,6 +47,7 @@ async def agents_collection(request: Request) -> Response:
     if request.method == "POST":
         agent = await agents.create_agent(principal, await json_body(request))
         return json_response(agent_json(agent), status=201)
+    only_query(request, ("limit", "offset"))
     page = await agents.list_agents(
         principal, limit=_int(request, "limit", 20), offset=_int(request, "offset", 0)
     )
@@ -78,6 +79,7 @@ async def numbers_collection(request: Request) -> Response:
     if request.method == "POST":
         row = await agents.add_phone_number(principal, await json_body(request))
         return json_response(number_json(row), status=201)
+    only_query(request, ())
     rows = await agents.list_phone_numbers(principal)
     return json_response({"data": [number_json(r) for r in rows], "total": len(rows)})
 

@@ -10,7 +10,7 @@ from models.call import Call
 from resolvers import calls
 from resolvers.errors import forbidden, invalid
 from resolvers.principals import Principal, require_authenticated
-from rest_compat.http import iso, json_body, json_response, principal_of
+from rest_compat.http import iso, json_body, json_response, only_query, principal_of
 
 
 def v1_principal(conn: HTTPConnection) -> Principal:
@@ -71,6 +71,7 @@ async def create(request: Request) -> Response:
 
 async def list_(request: Request) -> Response:
     principal = v1_principal(request)
+    only_query(request, ("limit", "offset", "status", "from", "to"))
     q = request.query_params
     page = await calls.list_calls(
         principal,

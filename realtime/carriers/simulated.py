@@ -49,16 +49,26 @@ def script_for(call: Call) -> list[str]:
     return DEFAULT_SCRIPTS.get(call.language, DEFAULT_SCRIPTS["fr"])
 
 
+class _Stopped(Exception):
+    """The call was transferred, hung up or the server is shutting down."""
+
+
 class SimulatedCarrier:
     name = "simulated"
 
     def __init__(self) -> None:
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._stops: dict[str, asyncio.Event] = {}
 
     async def start(self, call: Call, agent: Agent) -> None:
         task = asyncio.create_task(self._run(call, agent), name=f"sim-{call.id}")
         self._tasks[call.id] = task
-        task.add_done_callback(lambda _t, cid=call.id: self._tasks.pop(cid, None))
+        self._stops[call.id] = asyncio.Event()
+        task.add_done_callback(lambda _t, cid=call.id: self._forget(cid))
+
+    def _forget(self, call_id: str) -> None:
+        self._tasks.pop(call_id, None)
+        self._stops.pop(call_id, None)
 
     async def transfer(self, call: Call, to: str, message: str | None) -> None:
         await self._stop(call.id)
@@ -67,21 +77,42 @@ class SimulatedCarrier:
         await self._stop(call.id)
 
     async def _stop(self, call_id: str) -> None:
-        task = self._tasks.pop(call_id, None)
+        # Cooperative: the call stops at its next pause, never in the middle of a database
+        # write (cancelling inside a transaction could leave SQLite's connection locked).
+        stop = self._stops.get(call_id)
+        task = self._tasks.get(call_id)
+        if stop is not None:
+            stop.set()
         if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await asyncio.wait({task}, timeout=5)
 
     async def close(self) -> None:
+        for stop in self._stops.values():
+            stop.set()
         tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _pause(self, call_id: str, seconds: float) -> None:
+        stop = self._stops.get(call_id)
+        if stop is None:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            async with asyncio.timeout(seconds):
+                await stop.wait()
+        except TimeoutError:
+            return
+        raise _Stopped
 
     async def _run(self, call: Call, agent: Agent) -> None:
         try:
             await self._dial(call, agent)
+        except _Stopped:
+            return
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -96,21 +127,21 @@ class SimulatedCarrier:
     async def _dial(self, call: Call, agent: Agent) -> None:
         s = self.settings
         suffix = (call.to_number or "")[-4:]
-        await asyncio.sleep(s.sim_ring_seconds / 4)
+        await self._pause(call.id, s.sim_ring_seconds / 4)
         if suffix == "0003":
             await calls.end_call(call.id, reason="carrier-error", failed=True)
             return
         if await calls.mark_ringing(call.id) is None:
             return
         if suffix == "0001":
-            await asyncio.sleep(s.sim_ring_seconds)
+            await self._pause(call.id, s.sim_ring_seconds)
             await calls.end_call(call.id, reason="busy", failed=True)
             return
         if suffix == "0002":
-            await asyncio.sleep(s.sim_no_answer_seconds)
+            await self._pause(call.id, s.sim_no_answer_seconds)
             await calls.end_call(call.id, reason="no-answer", failed=True)
             return
-        await asyncio.sleep(s.sim_answer_seconds)
+        await self._pause(call.id, s.sim_answer_seconds)
         if await calls.mark_answered(call.id) is None:
             return
         await self._converse(call, agent)
@@ -124,7 +155,7 @@ class SimulatedCarrier:
 
         await calls.add_transcript(call.id, "agent", bot.greeting(), elapsed_ms())
         for line in script_for(call):
-            await asyncio.sleep(self.settings.sim_turn_seconds)
+            await self._pause(call.id, self.settings.sim_turn_seconds)
             if time.monotonic() - started > agent.max_duration:
                 await calls.end_call(call.id, reason="max-duration")
                 return
@@ -133,7 +164,7 @@ class SimulatedCarrier:
             await calls.add_transcript(call.id, "agent", reply.text, elapsed_ms())
             if reply.end:
                 break
-        await asyncio.sleep(self.settings.sim_turn_seconds / 2)
+        await self._pause(call.id, self.settings.sim_turn_seconds / 2)
         await calls.end_call(call.id, reason="customer-hangup")
 
     def running(self) -> dict[str, Any]:
