@@ -23,7 +23,6 @@ TOOLS = (
     "end_call",
 )
 _AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-MAX_PAGE = 100
 CARRIERS = ("simulated", "twilio")
 
 
@@ -154,10 +153,7 @@ async def list_agents(
 ) -> AgentPage:
     p = require_secret(principal)
     tenant = await get_tenant(p, tenant_id)
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid(f"limit must be between 1 and {MAX_PAGE}", param="limit")
-    if not 0 <= offset <= 1_000_000_000:
-        raise invalid("offset must be from 0 to 1000000000", param="offset")
+    limit, offset = validation.page_bounds(limit, offset)
     qs = Agent.filter(tenant_id=tenant.id)
     total = await qs.count()
     items = await qs.order_by("created_at", "pk_id").offset(offset).limit(limit)
@@ -268,16 +264,13 @@ class PhoneNumberPage:
 async def page_phone_numbers(
     principal: Principal | None,
     *,
-    limit: int = MAX_PAGE,
+    limit: int = validation.MAX_PAGE,
     offset: int = 0,
     tenant_id: str | None = None,
 ) -> PhoneNumberPage:
     """Oldest first. Raises invalid_request (limit 1-100, offset >= 0), resource_not_found."""
     tenant = await get_tenant(require_secret(principal), tenant_id)
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid(f"limit must be between 1 and {MAX_PAGE}", param="limit")
-    if not 0 <= offset <= 1_000_000_000:
-        raise invalid("offset must be from 0 to 1000000000", param="offset")
+    limit, offset = validation.page_bounds(limit, offset)
     qs = PhoneNumber.filter(tenant_id=tenant.id)
     total = await qs.count()
     items = await qs.order_by("created_at", "id").offset(offset).limit(limit)

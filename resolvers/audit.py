@@ -9,8 +9,6 @@ from resolvers import validation
 from resolvers.errors import invalid
 from resolvers.principals import Principal, get_tenant, require_manager
 
-MAX_PAGE = 100
-
 
 async def record(
     tenant_id: str | None,
@@ -53,10 +51,7 @@ async def list_audit_log(
     """Owner/admin only. Raises resource_not_found, insufficient_permissions, invalid_request."""
     require_manager(principal)
     tenant = await get_tenant(principal, tenant_id)
-    if not 1 <= limit <= MAX_PAGE:
-        raise invalid(f"limit must be between 1 and {MAX_PAGE}", param="limit")
-    if not 0 <= offset <= 1_000_000_000:
-        raise invalid("offset must be from 0 to 1000000000", param="offset")
+    limit, offset = validation.page_bounds(limit, offset)
     qs = AuditLog.filter(tenant_id=tenant.id)
     if action:
         if len(action) > 80:

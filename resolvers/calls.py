@@ -55,7 +55,6 @@ EVENT_FOR_STATUS = {
     "failed": "call.failed",
 }
 MAX_METADATA_BYTES = 16 * 1024
-MAX_PAGE = 100
 SLOT_MARGIN = 120.0
 
 
@@ -373,10 +372,7 @@ async def list_calls(
     """Newest first. Raises invalid_request (limit 1-100, offset ≥ 0, status, dates)."""
     p = require_secret(principal)
     tenant = await get_tenant(p, tenant_id)
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
-        raise invalid(f"limit must be an integer from 1 to {MAX_PAGE}", param="limit")
-    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= 1_000_000_000:
-        raise invalid("offset must be an integer from 0 to 1000000000", param="offset")
+    limit, offset = validation.page_bounds(limit, offset)
     qs = Call.filter(tenant_id=tenant.id)
     if status is not None:
         qs = qs.filter(status=validation.choice(status, "status", STATUSES))

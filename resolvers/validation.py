@@ -85,6 +85,20 @@ def boolean(value: Any, param: str) -> bool:
     return value
 
 
+MAX_PAGE = 100
+MAX_OFFSET = 1_000_000_000
+
+
+def page_bounds(limit: object, offset: object) -> tuple[int, int]:
+    """Every list: 1 <= limit <= 100 and 0 <= offset <= 10^9 (larger values overflow the
+    database's integer types)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
+        raise invalid(f"limit must be an integer from 1 to {MAX_PAGE}", param="limit")
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+        raise invalid(f"offset must be an integer from 0 to {MAX_OFFSET}", param="offset")
+    return limit, offset
+
+
 def e164(value: Any, param: str = "to") -> str:
     """A phone number in E.164 form, validated with libphonenumber."""
     if not isinstance(value, str) or not value.startswith("+"):

@@ -159,8 +159,6 @@ async def set_endpoints(
 # --- deliveries: the log of every attempt, and replay ----------------------------------------
 
 DELIVERY_STATUSES = ("pending", "succeeded", "failed")
-MAX_PAGE = 100
-MAX_OFFSET = 10**9  # beyond any real log, and within every database's integer range
 MAX_ID = 40  # models.webhook.WebhookDelivery.id
 
 
@@ -177,14 +175,6 @@ class DeliveryPage:
     total: int
     limit: int
     offset: int
-
-
-def _page_bounds(limit: object, offset: object) -> tuple[int, int]:
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE:
-        raise invalid(f"limit must be an integer from 1 to {MAX_PAGE}", param="limit")
-    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
-        raise invalid(f"offset must be an integer from 0 to {MAX_OFFSET}", param="offset")
-    return limit, offset
 
 
 async def _records(deliveries: list[WebhookDelivery]) -> list[DeliveryRecord]:
@@ -212,7 +202,7 @@ async def list_deliveries(
     p = require_manager(principal)
     tenant = await get_tenant(p, tenant_id)
     _require_webhooks_feature(tenant.plan)
-    limit, offset = _page_bounds(limit, offset)
+    limit, offset = validation.page_bounds(limit, offset)
     qs = WebhookDelivery.filter(tenant_id=tenant.id)
     if status is not None:
         qs = qs.filter(status=validation.choice(status, "status", DELIVERY_STATUSES))

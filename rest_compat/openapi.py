@@ -11,8 +11,8 @@ from resolvers.actions import ACTION_TYPES
 from resolvers.errors import ErrorCode
 from resolvers.plans import PLAN_NAMES
 from resolvers.tenants import THEME_KEYS, WIDGET_POSITIONS
-from resolvers.validation import LANGUAGES
-from resolvers.webhooks import EVENT_TYPES, MAX_OFFSET
+from resolvers.validation import LANGUAGES, MAX_OFFSET
+from resolvers.webhooks import EVENT_TYPES
 from rest_compat.http import json_response
 
 S = dict[str, Any]
