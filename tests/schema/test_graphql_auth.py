@@ -14,6 +14,7 @@ from resolvers import demo
 from resolvers.security import issue_access_token, sha256_hex
 from resolvers.settings import Settings, configure
 from tests.factories import PASSWORD, make_key, make_tenant, make_user
+from tests.graphql import bearer, gql, gql_error, rest_error
 
 REGISTER = """
 mutation($email: String!, $password: String!, $company: String!, $name: String,
@@ -42,38 +43,6 @@ CHANGE_PASSWORD = """
 mutation($current: String!, $new: String!) {
   changePassword(currentPassword: $current, newPassword: $new)
 }"""
-
-
-async def gql(
-    client: httpx.AsyncClient,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    r = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def gql_error(body: dict[str, Any]) -> dict[str, Any]:
-    """The one error of a failed operation: its extensions (code, status, param...)."""
-    assert body["data"] is None, body
-    [error] = body["errors"]
-    ext: dict[str, Any] = error["extensions"]
-    return ext
-
-
-def rest_error(r: httpx.Response) -> dict[str, Any]:
-    error = r.json()["error"]
-    assert error["status"] == r.status_code
-    return {k: error[k] for k in ("code", "status", "param") if k in error}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from models.webhook import WebhookEvent
 from resolvers import agents
 from resolvers.settings import Settings, configure, get_settings
 from tests.factories import TenantCtx, make_key, make_tenant, make_user
+from tests.graphql import rest_error
 from tests.schema.test_graphql_keys_audit import bearer, data, gql, gql_error
 
 FAST = {
@@ -68,11 +69,6 @@ async def pro(app: object) -> tuple[TenantCtx, dict[str, str]]:
 
 def to_second(value: str) -> str:
     return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def rest_error(r: httpx.Response) -> dict[str, Any]:
-    err: dict[str, Any] = r.json()["error"]
-    return {k: err[k] for k in ("code", "status", "param") if k in err}
 
 
 async def wait_status(call_id: str, *statuses: str, timeout: float = 10) -> Call:

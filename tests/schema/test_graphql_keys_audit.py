@@ -10,6 +10,7 @@ from models.audit import AuditLog
 from models.credential import ApiKey
 from resolvers.security import sha256_hex
 from tests.factories import make_key, make_tenant, make_user
+from tests.graphql import bearer, data, gql, gql_error
 
 CREATE = """
 mutation($kind: ApiKeyKind!, $mode: ApiKeyMode, $name: String) {
@@ -30,37 +31,6 @@ query($limit: Int, $offset: Int, $action: String) {
 }"""
 FORBIDDEN = {"code": "insufficient_permissions", "status": 403}
 INVALID_KEY = {"code": "invalid_api_key", "status": 401}
-
-
-async def gql(
-    client: httpx.AsyncClient,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    r = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def data(body: dict[str, Any]) -> dict[str, Any]:
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"]
-    return result
-
-
-def gql_error(body: dict[str, Any]) -> dict[str, Any]:
-    assert body["data"] is None, body
-    [error] = body["errors"]
-    ext: dict[str, Any] = error["extensions"]
-    return ext
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 # --- createApiKey --------------------------------------------------------------------

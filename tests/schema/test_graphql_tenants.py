@@ -14,46 +14,10 @@ from models.usage import UsageCounter
 from models.user import RefreshToken, User
 from resolvers import auth, usage
 from tests.factories import PASSWORD, make_key, make_tenant, make_user
+from tests.graphql import bearer, data, gql, gql_error, rest_error
 
 HOOK = "https://127.0.0.1:9/hooks"
 CRM = "https://127.0.0.1:9/crm"
-
-
-async def gql(
-    client: httpx.AsyncClient,
-    query: str,
-    variables: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    r = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
-
-
-def data(body: dict[str, Any]) -> dict[str, Any]:
-    assert "errors" not in body, body
-    result: dict[str, Any] = body["data"]
-    return result
-
-
-def gql_error(body: dict[str, Any]) -> dict[str, Any]:
-    assert body["data"] is None, body
-    [error] = body["errors"]
-    ext: dict[str, Any] = error["extensions"]
-    return ext
-
-
-def rest_error(r: httpx.Response) -> dict[str, Any]:
-    error = r.json()["error"]
-    assert error["status"] == r.status_code
-    return {k: error[k] for k in ("code", "status", "param") if k in error}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 FORBIDDEN = {"code": "insufficient_permissions", "status": 403}
