@@ -55,6 +55,28 @@ class Settings:
     twilio_auth_token: str = field(default="", repr=False)
     twilio_api_base: str = "https://api.twilio.com"
     public_url: str | None = None
+    # The voice engine. Providers: stt whisper|openai, llm builtin|openai, tts espeak|openai.
+    stt_provider: str = "whisper"
+    # A faster-whisper model directory; empty = the bundled multilingual Whisper base.
+    stt_model: str = ""
+    stt_beam_size: int = 1
+    llm_provider: str = "builtin"
+    tts_provider: str = "espeak"
+    # Any OpenAI-compatible server (OpenAI, xAI, Mistral, Groq, vLLM, Ollama...).
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_api_key: str = field(default="", repr=False)
+    openai_stt_model: str = "whisper-1"
+    openai_llm_model: str = "gpt-4o-mini"
+    openai_tts_model: str = "tts-1"
+    openai_tts_voice: str = "alloy"
+    openai_timeout: float = 20.0
+    # Turn-taking: silence that ends a user's turn, speech that barges in, re-prompt and
+    # silence-timeout pauses (seconds), and the threads that run model work.
+    end_of_turn_ms: int = 400
+    barge_in_ms: int = 120
+    silence_reprompt_seconds: float = 8.0
+    silence_timeout_seconds: float = 20.0
+    voice_workers: int = 2
 
     @property
     def development(self) -> bool:
@@ -103,6 +125,7 @@ class Settings:
         }
         values.update(_optional_numbers(env_vars))
         values.update(_twilio(env_vars))
+        values.update(_voice(env_vars))
         return cls(**values)
 
 
@@ -161,6 +184,59 @@ def _twilio(env_vars: Mapping[str, str]) -> dict[str, object]:
     if env_vars.get("VOCALIA_TWILIO_API_BASE", "").strip():
         out["twilio_api_base"] = _base_url(
             env_vars["VOCALIA_TWILIO_API_BASE"], "VOCALIA_TWILIO_API_BASE"
+        )
+    return out
+
+
+_CHOICES = {
+    "VOCALIA_STT_PROVIDER": ("stt_provider", ("whisper", "openai")),
+    "VOCALIA_LLM_PROVIDER": ("llm_provider", ("builtin", "openai")),
+    "VOCALIA_TTS_PROVIDER": ("tts_provider", ("espeak", "openai")),
+}
+_STRINGS = {
+    "VOCALIA_STT_MODEL": "stt_model",
+    "VOCALIA_OPENAI_API_KEY": "openai_api_key",
+    "VOCALIA_OPENAI_STT_MODEL": "openai_stt_model",
+    "VOCALIA_OPENAI_LLM_MODEL": "openai_llm_model",
+    "VOCALIA_OPENAI_TTS_MODEL": "openai_tts_model",
+    "VOCALIA_OPENAI_TTS_VOICE": "openai_tts_voice",
+}
+_NUMBERS: dict[str, tuple[str, type, float, float]] = {
+    "VOCALIA_STT_BEAM_SIZE": ("stt_beam_size", int, 1, 10),
+    "VOCALIA_END_OF_TURN_MS": ("end_of_turn_ms", int, 100, 5000),
+    "VOCALIA_BARGE_IN_MS": ("barge_in_ms", int, 20, 2000),
+    "VOCALIA_SILENCE_REPROMPT_SECONDS": ("silence_reprompt_seconds", float, 0.5, 3600),
+    "VOCALIA_SILENCE_TIMEOUT_SECONDS": ("silence_timeout_seconds", float, 1, 3600),
+    "VOCALIA_VOICE_WORKERS": ("voice_workers", int, 1, 64),
+    "VOCALIA_OPENAI_TIMEOUT": ("openai_timeout", float, 1, 600),
+}
+
+
+def _voice(env_vars: Mapping[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, (attr, allowed) in _CHOICES.items():
+        value = env_vars.get(name, "").strip().lower()
+        if value:
+            if value not in allowed:
+                raise SettingsError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+            out[attr] = value
+    for name, attr in _STRINGS.items():
+        if env_vars.get(name, "").strip():
+            out[attr] = env_vars[name].strip()
+    for name, (attr, kind, low, high) in _NUMBERS.items():
+        raw = env_vars.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            number = kind(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name} must be a number") from exc
+        if not low <= number <= high:
+            raise SettingsError(f"{name} must be between {low:g} and {high:g}")
+        out[attr] = number
+    if env_vars.get("VOCALIA_OPENAI_BASE_URL", "").strip():
+        out["openai_base_url"] = _base_url(
+            env_vars["VOCALIA_OPENAI_BASE_URL"], "VOCALIA_OPENAI_BASE_URL"
         )
     return out
 

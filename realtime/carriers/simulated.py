@@ -6,6 +6,7 @@ pipeline lands the scripted caller talks to the agent as text.
 """
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any
@@ -64,9 +65,9 @@ class SimulatedCarrier:
         task = asyncio.create_task(self._run(call, agent), name=f"sim-{call.id}")
         self._tasks[call.id] = task
         self._stops[call.id] = asyncio.Event()
-        task.add_done_callback(lambda _t, cid=call.id: self._forget(cid))
+        task.add_done_callback(functools.partial(self._forget, call.id))
 
-    def _forget(self, call_id: str) -> None:
+    def _forget(self, call_id: str, _task: object = None) -> None:
         self._tasks.pop(call_id, None)
         self._stops.pop(call_id, None)
 

@@ -7,6 +7,7 @@ token and the API base can change without reinstalling the carrier.
 """
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -152,7 +153,10 @@ class TwilioCarrier:
         config = TwilioConfig.current()  # a missing setting fails the call now: carrier-error
         task = asyncio.create_task(self._dial(config, call, agent), name=f"twilio-{call.id}")
         self._tasks[call.id] = task
-        task.add_done_callback(lambda _t, cid=call.id: self._tasks.pop(cid, None))
+        task.add_done_callback(functools.partial(self._forget, call.id))
+
+    def _forget(self, call_id: str, _task: object = None) -> None:
+        self._tasks.pop(call_id, None)
 
     async def transfer(self, call: Call, to: str, message: str | None) -> None:
         config = TwilioConfig.current()
