@@ -11,11 +11,14 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 
-from realtime import twilio_routes
+from realtime import engine, registry, stream_ws, twilio_media, twilio_routes, workers
 from realtime.carriers.simulated import SimulatedCarrier
 from realtime.carriers.twilio import TwilioCarrier
+from realtime.metrics import exposition
 from resolvers import calls, carriers, concurrency, db, demo, events, instance, limits, outbox
 from resolvers.errors import DomainError
 from resolvers.settings import Settings, SettingsError, configure
@@ -25,6 +28,11 @@ from rest_compat.routes import routes as rest_routes
 from schema.view import GraphQLEndpoint
 
 log = logging.getLogger("vocalia")
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    body, content_type = exposition()
+    return Response(body, media_type=content_type)
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
@@ -44,6 +52,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         bus = events.Bus(events.bus_url(settings.redis_url))
         await bus.connect()
         events.install(bus)
+        workers.configure(settings.voice_workers)
+        web = registry.WebCarrier()
+        carriers.install(web)
         simulated = SimulatedCarrier()
         carriers.install(simulated)
         twilio = TwilioCarrier() if settings.twilio_configured else None
@@ -66,6 +77,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                 name="heartbeat",
             ),
         ]
+        if settings.voice_warm_up:
+            background.append(asyncio.create_task(engine.warm_up(settings), name="voice-warm-up"))
         await asyncio.wait_for(control_ready.wait(), timeout=10)
         try:
             yield
@@ -73,6 +86,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            await web.close()
             await simulated.close()
             if twilio is not None:
                 await twilio.close()
@@ -86,14 +100,19 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await limiter.close()
             limits.install(limits.MemoryRateLimiter())
             await db.close_db()
+            workers.shutdown()
 
     graphql = GraphQLEndpoint(development=settings.development)
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            # Before the /v1 mount, which would otherwise claim the socket.
+            WebSocketRoute("/v1/stream", stream_ws.stream),
             *rest_routes,
             *twilio_routes.routes,
+            WebSocketRoute(twilio_media.STREAM_PATH, twilio_media.media_stream),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
         middleware=[Middleware(GateMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
@@ -205,6 +224,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> int:
         workers=workers,
         log_level="info",
         proxy_headers=False,
+        # Audio frames are small; a bigger WebSocket message is refused before it is buffered.
+        ws_max_size=1 << 20,
     )
     return 0
 

@@ -8,6 +8,7 @@ MODEL_MODULES = [
     "models.usage",
     "models.agent",
     "models.call",
+    "models.booking",
     "models.webhook",
     "models.process",
 ]

@@ -35,6 +35,8 @@ class Call(TimestampedModel):
     webhook_url = fields.CharField(max_length=2048, null=True)
     recording_url = fields.CharField(max_length=2048, null=True)
     latency: dict[str, object] = fields.JSONField(default=dict)
+    # The agent's tool calls in order: {id, name, arguments, result, at}.
+    tool_calls: list[dict[str, object]] = fields.JSONField(default=list)
     transferred_to = fields.CharField(max_length=20, null=True)
     # The process that drives the call; a restart fails calls whose owner died.
     owner = fields.CharField(max_length=64, null=True, db_index=True)

@@ -1,8 +1,9 @@
 """Live call events for subscribers: one call's events until it ends, or a tenant's stream.
 
 Events are the messages resolvers.calls publishes on the bus, ``{id, type, callId, tenantId,
-timestamp, data}``. Tenant scope comes from the principal, as everywhere: a subscriber only
-ever listens on its own tenant's channels (channel names embed the tenant id).
+timestamp, data}``, the same dicts for every subscriber of the process: read-only. Tenant scope
+comes from the principal, as everywhere: a subscriber only ever listens on its own tenant's
+channels (channel names embed the tenant id).
 """
 
 import json
@@ -28,6 +29,10 @@ STATUS_EVENTS = (
 FINAL_EVENTS = ("call.completed", "call.failed")
 EVENT_TYPES = (*STATUS_EVENTS, "transcript", "function_call", "lead.qualified", "booking.created")
 _RANK = {t: i for i, t in enumerate(STATUS_EVENTS)}
+# How far a live subscriber may fall behind its channel before it is dropped (the bus then
+# raises events.SubscriberOverflow to it and calls its context's on_overflow hook). Events are
+# shared between subscribers, so a backlog costs a reference per event, not a copy.
+MAX_PENDING = 1000
 
 
 def _from_outbox(row: WebhookEvent) -> dict[str, Any]:
@@ -62,7 +67,7 @@ async def call_events(
     channel = events.tenant_channel(call.tenant_id, f"call:{call.id}")
     # Listen first, then read the history: an event committed in between is in both and is
     # recognised by its id.
-    async with events.get_bus().subscribe(channel) as live:
+    async with events.get_bus().subscribe(channel, MAX_PENDING) as live:
         seen: set[str] = set()
         for event in await status_history(call):
             seen.add(event["id"])
@@ -97,7 +102,8 @@ async def tenant_events(
     p = require_secret(principal)
     tenant = await get_tenant(p, tenant_id)
     wanted = event_types(types)
-    async with events.get_bus().subscribe(events.tenant_channel(tenant.id, "events")) as live:
+    channel = events.tenant_channel(tenant.id, "events")
+    async with events.get_bus().subscribe(channel, MAX_PENDING) as live:
         async for event in live:
             if event.get("tenantId") != tenant.id:
                 continue

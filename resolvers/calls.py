@@ -5,8 +5,11 @@ persisted with its time, writes its webhook events to the outbox in the same tra
 and is published on the bus after the commit.
 """
 
+import asyncio
 import json
 import logging
+import math
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -161,8 +164,9 @@ async def _finalize(call: Call, now: datetime, explicit_lead_score: int | None) 
     call.duration = duration
     call.cost = Decimal(0) if call.mode == "test" else call_analysis.call_cost(duration, price)
     call.sentiment = call_analysis.sentiment(call.transcript)
+    # A lead score on the call before it ends is the qualify_lead tool's: it wins.
     call.lead_score = call_analysis.lead_score(
-        call.transcript, explicit_lead_score if explicit_lead_score is not None else call.lead_score
+        call.transcript, call.lead_score if call.lead_score is not None else explicit_lead_score
     )
     call.summary = call_analysis.summary(call.transcript, call.ended_reason)
     await call.save(update_fields=["duration", "cost", "sentiment", "lead_score", "summary"])
@@ -249,7 +253,7 @@ async def create_call(
                 ErrorCode.QUOTA_EXCEEDED,
                 f"the {plan.name} plan's {plan.calls_per_month} calls this month are used up",
             )
-        call = await _insert(
+        call = await insert_call(
             tenant,
             agent,
             call_id,
@@ -268,7 +272,7 @@ async def create_call(
     return call
 
 
-async def _insert(
+async def insert_call(
     tenant: Tenant,
     agent: Agent,
     call_id: str,
@@ -279,7 +283,10 @@ async def _insert(
     mode: str,
     meta: dict[str, Any],
     hook: str | None,
+    language: str | None = None,
 ) -> Call:
+    """A new call row in ``initiating`` with its first transition and call.initiated event
+    (the caller holds the concurrency slot and has consumed the quota)."""
     now = datetime.now(UTC)
     async with in_transaction():
         call = await Call.create(
@@ -292,7 +299,7 @@ async def _insert(
             from_number=from_number,
             carrier=carrier_name,
             mode=mode,
-            language=agent.language,
+            language=language or agent.language,
             metadata=meta,
             webhook_url=hook,
             owner=instance.INSTANCE_ID,
@@ -479,27 +486,62 @@ async def add_transcript(
     if start_ms is not None:
         line["startMs"] = start_ms
     call.transcript = [*call.transcript, line]
-    await Call.filter(id=call_id).update(transcript=call.transcript)
+    # Conditional: a line racing the call's end (a transfer, a hang-up) is not added after it.
+    if not await Call.filter(id=call_id, status__in=ACTIVE).update(transcript=call.transcript):
+        return
     await publish(
         call, bus_event(call, "transcript", None, {"role": role, "text": content, "final": True})
     )
 
 
+MAX_TOOL_CALLS = 200
+MAX_TOOL_CALL_BYTES = 16 * 1024
+_tool_call_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+
+def _storable_json(value: Any, depth: int = 0) -> Any:
+    """What a model produced, as JSON every backend stores: PostgreSQL's jsonb refuses NUL,
+    lone surrogates and NaN."""
+    if depth > 10:
+        return None
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode()
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {_storable_json(str(k)): _storable_json(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable_json(v, depth + 1) for v in value]
+    return _storable_json(str(value))
+
+
 async def record_tool_call(
     call_id: str, name: str, arguments: dict[str, Any], result: Any = None
 ) -> str:
-    call = await Call.get_or_none(id=call_id)
+    """Append the tool call to the call's record (only the owning process writes it; a lock
+    keeps its concurrent tool calls apart) and publish it as a function_call event."""
     fc_id = new_id("fc", 16)
-    if call is not None:
-        await publish(
-            call,
-            bus_event(
-                call,
-                "function_call",
-                None,
-                {"id": fc_id, "name": name, "arguments": arguments, "result": result},
-            ),
-        )
+    entry = {
+        "id": fc_id,
+        "name": _storable_json(name),
+        "arguments": _storable_json(arguments),
+        "result": _storable_json(result),
+        "at": outbox.iso_now(),
+    }
+    if len(json.dumps(entry, ensure_ascii=False).encode()) > MAX_TOOL_CALL_BYTES:
+        entry["arguments"] = entry["result"] = {"truncated": True}
+    lock = _tool_call_locks.setdefault(call_id, asyncio.Lock())
+    async with lock:
+        call = await Call.get_or_none(id=call_id)
+        if call is None:
+            return fc_id
+        if len(call.tool_calls) < MAX_TOOL_CALLS:
+            call.tool_calls = [*call.tool_calls, entry]
+            await Call.filter(id=call_id).update(tool_calls=call.tool_calls)
+    data = {k: entry[k] for k in ("id", "name", "arguments", "result")}
+    await publish(call, bus_event(call, "function_call", None, data))
     return fc_id
 
 

@@ -77,6 +77,8 @@ class Settings:
     silence_reprompt_seconds: float = 8.0
     silence_timeout_seconds: float = 20.0
     voice_workers: int = 2
+    # Load speech models at start (off: on first use).
+    voice_warm_up: bool = True
 
     @property
     def development(self) -> bool:
@@ -234,6 +236,12 @@ def _voice(env_vars: Mapping[str, str]) -> dict[str, object]:
         if not low <= number <= high:
             raise SettingsError(f"{name} must be between {low:g} and {high:g}")
         out[attr] = number
+    if env_vars.get("VOCALIA_VOICE_WARM_UP", "").strip():
+        out["voice_warm_up"] = env_vars["VOCALIA_VOICE_WARM_UP"].strip().lower() in (
+            "1",
+            "true",
+            "yes",
+        )
     if env_vars.get("VOCALIA_OPENAI_BASE_URL", "").strip():
         out["openai_base_url"] = _base_url(
             env_vars["VOCALIA_OPENAI_BASE_URL"], "VOCALIA_OPENAI_BASE_URL"

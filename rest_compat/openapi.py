@@ -515,8 +515,22 @@ SCHEMAS["Call"] = _obj(
         "metadata": {"type": "object"},
         "recordingUrl": NSTR,
         "latency": {"type": ["object", "null"]},
+        "toolCalls": {
+            "type": "array",
+            "description": "The tools the agent called, in order, with their results.",
+            "items": _obj(
+                {
+                    "id": STR,
+                    "name": STR,
+                    "arguments": {"type": "object"},
+                    "result": {},
+                    "at": DT,
+                },
+                ["id", "name", "arguments", "at"],
+            ),
+        },
     },
-    ["id", "status", "direction", "to", "from", "agentId", "createdAt", "metadata"],
+    ["id", "status", "direction", "to", "from", "agentId", "createdAt", "metadata", "toolCalls"],
 )
 SCHEMAS["Agent"] = _obj(
     {

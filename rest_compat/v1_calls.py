@@ -42,6 +42,7 @@ def call_json(call: Call) -> dict[str, Any]:
         "metadata": call.metadata,
         "recordingUrl": call.recording_url,
         "latency": call.latency or None,
+        "toolCalls": call.tool_calls,
     }
 
 

@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 from schema.agents import AgentMutation, AgentQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation, AuthQuery
+from schema.bookings import BookingQuery
 from schema.calls import CallMutation, CallQuery, CallSubscription
 from schema.errors import ErrorCodes, Schema
 from schema.keys import KeyMutation, KeyQuery
@@ -27,7 +28,16 @@ MAX_TOKENS = 2000
 
 Query = merge_types(
     "Query",
-    (AuthQuery, TenantQuery, KeyQuery, AuditQuery, WebhookQuery, CallQuery, AgentQuery),
+    (
+        AuthQuery,
+        TenantQuery,
+        KeyQuery,
+        AuditQuery,
+        WebhookQuery,
+        CallQuery,
+        AgentQuery,
+        BookingQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",

@@ -13,7 +13,9 @@ from models.call import Call as CallModel
 from resolvers import call_events, calls
 from resolvers.errors import DomainError
 from schema.agents import Agent, LimitArg, OffsetArg
+from schema.bookings import ToolCall, tool_calls
 from schema.context import Info
+from schema.subscriptions import context_free, deliver, shared_root
 from schema.tenants import TenantIdArg
 
 CallIdArg = Annotated[
@@ -33,10 +35,36 @@ class TranscriptLine:
     )
 
 
+@strawberry.type(description="Medians of the parts of a turn's latency, in milliseconds.")
+class LatencyParts:
+    eot: int | None = strawberry.field(description="Silence waited for to detect the end of turn.")
+    stt: int | None = strawberry.field(description="Speech recognition still running after it.")
+    agent: int | None = strawberry.field(description="The agent's answer, tools included.")
+    tts: int | None = strawberry.field(description="Speech synthesis up to the first frame sent.")
+
+
 @strawberry.type(description="Voice-to-voice latency of the call's turns.")
 class CallLatency:
     p50_ms: int | None = strawberry.field(description="Median, in milliseconds.")
     p95_ms: int | None = strawberry.field(description="95th percentile, in milliseconds.")
+    turns: int | None = strawberry.field(description="Voice turns measured.")
+    parts_p50_ms: LatencyParts | None = strawberry.field(
+        description="Median of each part of a turn's latency."
+    )
+
+    @classmethod
+    def from_dict(cls, latency: dict[str, Any]) -> "CallLatency":
+        parts = latency.get("partsP50Ms")
+        return cls(
+            p50_ms=_ms(latency.get("p50Ms")),
+            p95_ms=_ms(latency.get("p95Ms")),
+            turns=_ms(latency.get("turns")),
+            parts_p50_ms=LatencyParts(
+                **{k: _ms(parts.get(k)) for k in ("eot", "stt", "agent", "tts")}
+            )
+            if isinstance(parts, dict)
+            else None,
+        )
 
 
 def _ms(value: object) -> int | None:
@@ -82,6 +110,9 @@ class Call:
     latency: CallLatency | None = strawberry.field(
         description="Voice-to-voice latency of the turns, when measured."
     )
+    tool_calls: list[ToolCall] = strawberry.field(
+        description="The tools the agent called, in order, with their results."
+    )
     tenant_id: strawberry.Private[str]
 
     @strawberry.field(
@@ -113,9 +144,8 @@ class Call:
             ended_reason=c.ended_reason,
             metadata=c.metadata,
             recording_url=c.recording_url,
-            latency=CallLatency(p50_ms=_ms(latency.get("p50Ms")), p95_ms=_ms(latency.get("p95Ms")))
-            if latency
-            else None,
+            latency=CallLatency.from_dict(latency) if latency else None,
+            tool_calls=tool_calls(list(c.tool_calls or [])),
             tenant_id=c.tenant_id,
         )
 
@@ -265,6 +295,11 @@ class CallMutation:
         return Call.from_model(await calls.hangup_call(info.context.caller(), str(id)))
 
 
+# Each event's selection runs once for all the subscribers with the same document, and goes
+# to their sockets directly (schema.subscriptions): CallEvent must stay plain data (checked).
+context_free(CallEvent)
+
+
 @strawberry.type
 class CallSubscription:
     @strawberry.subscription(
@@ -283,7 +318,9 @@ class CallSubscription:
         source = call_events.call_events(info.context.caller(), str(call_id))
         try:
             async for event in source:
-                yield CallEvent.from_event(event)
+                root = shared_root(event, CallEvent.from_event)
+                if not await deliver(root):
+                    yield root
         except DomainError as exc:
             # The argument is callId here, not the id of REST's path.
             if exc.param == "id":
@@ -309,6 +346,8 @@ class CallSubscription:
         source = call_events.tenant_events(info.context.caller(), types, tenant_id)
         try:
             async for event in source:
-                yield CallEvent.from_event(event)
+                root = shared_root(event, CallEvent.from_event)
+                if not await deliver(root):
+                    yield root
         finally:
             await source.aclose()

@@ -1,4 +1,5 @@
-"""The GraphQL ASGI endpoint: context from the HTTP gate or from connection_init."""
+"""The GraphQL ASGI endpoint: context from the HTTP gate or from connection_init; websocket
+subscriptions through schema.ws, sharing each event's execution (schema.subscriptions)."""
 
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,8 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.principals import authenticate
 from schema import build_schema
 from schema.context import Context, Loaders
+from schema.subscriptions import share_subscription_events
+from schema.ws import TextWebSocketAdapter, TransportWSHandler
 
 _HTTP_CODES = {
     400: ErrorCode.INVALID_REQUEST,
@@ -29,9 +32,12 @@ _HTTP_CODES = {
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
+    websocket_adapter_class = TextWebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, *, development: bool) -> None:
         super().__init__(
-            build_schema(development=development),
+            share_subscription_events(build_schema(development=development)),
             graphql_ide="graphiql" if development else None,
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),

@@ -62,6 +62,8 @@ def settings(backend: backends.Backend, tmp_path_factory: pytest.TempPathFactory
         auth_ip_limit=(10_000, 60),
         register_ip_limit=(10_000, 3600),
         redis_prefix=backends.REDIS_PREFIX,
+        # Speech models load on first use: most tests never speak.
+        voice_warm_up=False,
     )
 
 

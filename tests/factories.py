@@ -14,6 +14,8 @@ from resolvers.security import hash_password, issue_access_token
 _seq = count(1)
 PASSWORD = "correct-horse-battery"
 _password_hash: str | None = None
+# How a simulated call whose script ends with a goodbye ends (see the carrier's docstring).
+SCRIPT_END = ("customer-hangup", "agent-hangup")
 
 
 @dataclass

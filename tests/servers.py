@@ -62,6 +62,7 @@ def server_env(
             "VOCALIA_JWT_SECRET": jwt_secret,
             "VOCALIA_VAR_DIR": str(var_dir),
             "PYTHONUNBUFFERED": "1",
+            "VOCALIA_VOICE_WARM_UP": "0",
         }
     )
     if redis_url:

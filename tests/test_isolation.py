@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from tortoise import Tortoise
 from tortoise.models import Model
 
+from models.booking import Booking, Callback, Lead
 from models.process import ProcessHeartbeat
 from models.tenant import Tenant
 from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
@@ -65,6 +67,10 @@ B_AGENT_INSTRUCTIONS = "Zephyrine confidential playbook 7731"
 B_NUMBER = "+212522998877"
 B_CALLEE = "+212612998877"
 B_ORDER = "zeph-order-5566"
+# What B's agent recorded on that call: a booking, a lead and a callback.
+B_BOOKED_NAME = "Zephyrine Booked Guest"
+B_LEAD_EMAIL = "zephyrine-lead@hidden.example"
+B_CALLBACK_PHONE = "+212612998800"
 
 
 @dataclass
@@ -166,6 +172,7 @@ async def world(app: Starlette) -> World:
         attempts=1,
     )
     await WebhookAttempt.create(delivery=delivery, at=event.created_at, status_code=200)
+    tool_rows = await b_tool_rows(b, b_call_id)
     tenant_key = await keys.get_tenant_key(b.principal)
     secrets = [
         b.id,
@@ -199,6 +206,10 @@ async def world(app: Starlette) -> World:
         *(k.key.masked for k in issued),
         *(k.key.name for k in issued),
         *(k.key.id for k in issued),
+        B_BOOKED_NAME,
+        B_LEAD_EMAIL,
+        B_CALLBACK_PHONE,
+        *tool_rows,
     ]
     return World(
         a=a,
@@ -212,6 +223,41 @@ async def world(app: Starlette) -> World:
         b_number_id=b_number_id,
         b_call_id=b_call_id,
     )
+
+
+async def b_tool_rows(b: TenantCtx, call_id: str) -> list[str]:
+    """Rows the agent's tools leave (written directly: the tools would also queue webhooks,
+    and their delivery attempts would change B's rows while a test compares them)."""
+    at = datetime.now(UTC) + timedelta(days=3)
+    booking = await Booking.create(
+        id="bkg_zephyrinebooking1",
+        tenant_id=b.id,
+        call_id=call_id,
+        agent_id=B_AGENT,
+        starts_at=at,
+        timezone="Africa/Casablanca",
+        name=B_BOOKED_NAME,
+        phone=B_CALLEE,
+    )
+    lead = await Lead.create(
+        id="lead_zephyrinelead001",
+        tenant_id=b.id,
+        call_id=call_id,
+        agent_id=B_AGENT,
+        email=B_LEAD_EMAIL,
+        need=True,
+        score=30,
+    )
+    callback = await Callback.create(
+        id="cbk_zephyrinecallbk01",
+        tenant_id=b.id,
+        call_id=call_id,
+        agent_id=B_AGENT,
+        at=at,
+        timezone="Africa/Casablanca",
+        phone=B_CALLBACK_PHONE,
+    )
+    return [booking.id, lead.id, callback.id]
 
 
 # --- B's rows in every table ---------------------------------------------------------
@@ -234,6 +280,9 @@ POPULATED = {
     "phone_numbers",
     "calls",
     "call_transitions",
+    "bookings",
+    "leads",
+    "callbacks",
 }
 # Platform tables: no tenant's data in them.
 UNSCOPED = {ProcessHeartbeat}
@@ -577,6 +626,21 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "Mutation.removePhoneNumber": (
         "mutation($n: ID!) { removePhoneNumber(id: $n) { id deleted } }",
         {"n": "{B_NUMBER}"},
+    ),
+    "Query.bookings": (
+        "query($t: ID) { bookings(tenantId: $t, limit: 100) { total items { id callId name "
+        "phone startsAt } } }",
+        {"t": "{B}"},
+    ),
+    "Query.leads": (
+        "query($t: ID) { leads(tenantId: $t, limit: 100) { total items { id callId email "
+        "score } } }",
+        {"t": "{B}"},
+    ),
+    "Query.callbacks": (
+        "query($t: ID) { callbacks(tenantId: $t, limit: 100) { total items { id callId phone "
+        "at } } }",
+        {"t": "{B}"},
     ),
 }
 # Subscriptions run over the websocket (graphql-transport-ws), not POST.

@@ -1,19 +1,24 @@
 """The simulated carrier: it rings, answers and plays a scripted caller against the agent.
 
 Numbers ending 0001 are busy, 0002 do not answer, 0003 fail. The caller's lines come from
-``metadata.simulate.script`` or a default script in the agent's language. Until the voice
-pipeline lands the scripted caller talks to the agent as text.
+``metadata.simulate.script`` or a default script in the agent's language; they are synthesized
+and streamed as audio through the same voice pipeline as a real caller's. The caller hangs up
+after the agent has answered its last line (customer-hangup), unless the agent ended the call
+first (agent-hangup, e.g. its end_call on a goodbye it recognised).
 """
 
 import asyncio
 import functools
 import logging
-import time
+from collections.abc import Awaitable
 from typing import Any
 
 from models.agent import Agent
 from models.call import Call
-from realtime.agent_text import TextAgent
+from models.tenant import Tenant
+from realtime import engine, registry
+from realtime.audio import resample, silence
+from realtime.session import SessionOptions, VoiceSession
 from resolvers import calls
 from resolvers.settings import Settings, get_settings
 
@@ -39,6 +44,23 @@ DEFAULT_SCRIPTS = {
     "ary": ["السلام، بغيت شي معلومات على الخدمات ديالكم.", "فوقاش كتحلو؟", "شكرا، بسلامة."],
 }
 MAX_SCRIPT_LINES = 50
+RATE = 16000
+
+
+class _Ear:
+    """The simulated caller's side of the line: it hears the agent without a clock."""
+
+    async def send_audio(self, pcm: bytes) -> None:
+        return None
+
+    async def send_event(self, message: dict[str, Any]) -> None:
+        return None
+
+    async def send_interrupt(self) -> None:
+        return None
+
+    async def send_mark(self, name: str) -> None:
+        return None
 
 
 def script_for(call: Call) -> list[str]:
@@ -147,26 +169,53 @@ class SimulatedCarrier:
             return
         await self._converse(call, agent)
 
+    async def _until(self, call_id: str, work: Awaitable[None]) -> None:
+        """Await ``work`` unless the call is stopped first (then raise _Stopped)."""
+        stop = self._stops.get(call_id)
+        task = asyncio.ensure_future(work)
+        if stop is None:
+            await task
+            return
+        halt = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({task, halt}, return_when=asyncio.FIRST_COMPLETED)
+        for pending in (task, halt):
+            if pending not in done:
+                pending.cancel()
+        if task not in done:
+            raise _Stopped
+
     async def _converse(self, call: Call, agent: Agent) -> None:
-        bot = TextAgent(agent)
-        started = time.monotonic()
-
-        def elapsed_ms() -> int:
-            return int((time.monotonic() - started) * 1000)
-
-        await calls.add_transcript(call.id, "agent", bot.greeting(), elapsed_ms())
-        for line in script_for(call):
-            await self._pause(call.id, self.settings.sim_turn_seconds)
-            if time.monotonic() - started > agent.max_duration:
-                await calls.end_call(call.id, reason="max-duration")
-                return
-            await calls.add_transcript(call.id, "user", line, elapsed_ms())
-            reply = bot.reply(line)
-            await calls.add_transcript(call.id, "agent", reply.text, elapsed_ms())
-            if reply.end:
-                break
-        await self._pause(call.id, self.settings.sim_turn_seconds / 2)
-        await calls.end_call(call.id, reason="customer-hangup")
+        """The scripted caller speaks each line as audio into a real voice session and waits
+        for the agent's answer, without a wall clock (the pipeline counts frames)."""
+        settings = self.settings
+        tenant = await Tenant.get(id=call.tenant_id)
+        voice = engine.providers(settings)
+        options = SessionOptions.from_settings(settings, RATE, RATE)
+        options.realtime = False
+        session = VoiceSession(call, agent, tenant.timezone, voice, _Ear(), options)
+        registry.add(session)
+        runner = asyncio.create_task(session.run(), name=f"sim-session-{call.id}")
+        try:
+            for line in script_for(call):
+                await self._until(call.id, session.wait_idle())
+                if session.stopping:
+                    break
+                await self._pause(call.id, settings.sim_turn_seconds)
+                spoken = await voice.tts.synthesize(line, call.language)
+                pcm = resample(spoken.pcm, spoken.rate, RATE)
+                tail = silence(RATE, settings.end_of_turn_ms + 300)
+                session.push_audio(silence(RATE, 200) + pcm + tail)
+            else:
+                await self._until(call.id, session.wait_idle())
+                await self._pause(call.id, settings.sim_turn_seconds / 2)
+                session.stop("customer-hangup")
+        except _Stopped:
+            session.stop(None)
+        finally:
+            if not session.stopping:
+                session.stop("agent-error", failed=True)
+            await asyncio.gather(runner, return_exceptions=True)
+            registry.remove(session)
 
     def running(self) -> dict[str, Any]:
         return {"calls": sorted(self._tasks)}

@@ -18,6 +18,7 @@ from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from models.agent import Agent
 from models.call import Call
+from realtime import registry
 from resolvers import calls
 from resolvers.settings import get_settings
 
@@ -159,6 +160,7 @@ class TwilioCarrier:
         self._tasks.pop(call_id, None)
 
     async def transfer(self, call: Call, to: str, message: str | None) -> None:
+        registry.stop(call.id)  # the agent stops talking; Twilio then ends the media stream
         config = TwilioConfig.current()
         sid = await self._sid(call)
         if sid is None:
@@ -172,6 +174,7 @@ class TwilioCarrier:
             log.warning("transfer of %s (%s) failed: %s", call.id, sid, exc)
 
     async def hangup(self, call: Call) -> None:
+        registry.stop(call.id)
         sid = await self._sid(call)
         if sid is None:
             # Still dialing: _dial hangs up as soon as Twilio tells it the CallSid.

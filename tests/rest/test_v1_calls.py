@@ -12,7 +12,7 @@ from models.tenant import Tenant
 from models.webhook import WebhookEvent
 from resolvers import concurrency
 from resolvers.settings import Settings, configure
-from tests.factories import TenantCtx, assert_error, make_key, make_tenant
+from tests.factories import SCRIPT_END, TenantCtx, assert_error, make_key, make_tenant
 
 FAST = {
     "sim_ring_seconds": 0.05,
@@ -69,7 +69,9 @@ async def test_reference_example_runs_through_every_status(
     assert created["createdAt"].endswith("Z")
     done = await wait_final(client, created["id"], headers)
     assert done["status"] == "completed"
-    assert done["endedReason"] == "customer-hangup"
+    # The scripted caller's goodbye ends the call from either side: the agent's end_call when
+    # Whisper recognises it, else the caller hanging up after the agent's answer.
+    assert done["endedReason"] in SCRIPT_END
     for field in (
         "id",
         "status",

@@ -17,7 +17,7 @@ from models.call import Call, CallTransition
 from models.webhook import WebhookEvent
 from resolvers import agents
 from resolvers.settings import Settings, configure, get_settings
-from tests.factories import TenantCtx, make_key, make_tenant, make_user
+from tests.factories import SCRIPT_END, TenantCtx, make_key, make_tenant, make_user
 from tests.graphql import rest_error
 from tests.schema.test_graphql_keys_audit import bearer, data, gql, gql_error
 
@@ -32,7 +32,7 @@ TO = "+212612345678"
 CALL_FIELDS = """
   id status direction to from agentId createdAt answeredAt endedAt duration
   transcript { role content startMs } sentiment summary leadScore cost endedReason
-  metadata recordingUrl latency { p50Ms p95Ms }
+  metadata recordingUrl latency { p50Ms p95Ms turns partsP50Ms { eot stt agent tts } } toolCalls { id name arguments result at }
 """
 CREATE = f"mutation($i: CreateCallInput!) {{ createCall(input: $i) {{ {CALL_FIELDS} }} }}"
 GET = f"query($id: ID!) {{ call(id: $id) {{ {CALL_FIELDS} }} }}"
@@ -120,7 +120,10 @@ async def test_create_call_runs_and_reads_back_like_rest(
     }
     for key in stamps:
         assert to_second(done[key]) == rest[key], key
-    assert (done["status"], done["endedReason"]) == ("completed", "customer-hangup")
+    # The scripted caller's goodbye ends the call from either side: the agent's end_call when
+    # Whisper recognises it, else the caller hanging up after the agent's answer.
+    assert done["status"] == "completed"
+    assert done["endedReason"] in SCRIPT_END
     assert done["transcript"][0]["role"] == "agent"
     assert all(isinstance(line["startMs"], int) for line in done["transcript"])
     assert done["sentiment"] in ("positive", "neutral", "negative")

@@ -34,7 +34,7 @@ from models.webhook import WebhookDelivery
 from resolvers import outbox
 from resolvers.settings import Settings, configure, get_settings
 from tests import servers
-from tests.factories import TenantCtx, assert_error, make_key, make_tenant, make_user
+from tests.factories import SCRIPT_END, TenantCtx, assert_error, make_key, make_tenant, make_user
 from tests.webhooks.receiver import Receiver, Reply
 
 FAST = {
@@ -239,7 +239,9 @@ async def test_a_call_posts_its_four_events_in_order_signed(
     assert final["sentiment"] in ("positive", "neutral", "negative")
     assert final["leadScore"] == call["leadScore"]
     assert isinstance(final["leadScore"], int)
-    assert final["endedReason"] == "customer-hangup"
+    # The scripted caller's goodbye ends the call from either side: the agent's end_call when
+    # Whisper recognises it, else the caller hanging up after the agent's answer.
+    assert final["endedReason"] in SCRIPT_END
 
     # The library refuses what it must refuse.
     first = received[0]

@@ -1,0 +1,188 @@
+"""Clock times in a turn: "10h30", "3 pm", "ten in the morning", "dix heures et demie",
+"a las tres de la tarde", "العاشرة صباحا", "m3a l3achra o ns", "half past two".
+
+A number is an hour only in a clock context: its own form (10h, 3pm, an Arabic ordinal,
+midi), a unit after it (heures, o'clock, horas), a cue before it (at, à, a las, الساعة,
+مع, m3a), a part of the day after it, or when the caller was just asked for a time."""
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from realtime.dialogue.normalize import normalize, tokens, variants
+from realtime.dialogue.when import words as w
+from realtime.dialogue.when.reading import (
+    CLOCK_TOKEN,
+    among,
+    longest,
+    lookup,
+    phrase_at,
+    read_number,
+)
+
+
+@dataclass
+class _Hour:
+    hour: int
+    minute: int = 0
+    end: int = 0
+    strong: bool = False  # a clock time by its own form (10h30, 3pm, العاشرة, midi)
+    meridiem: str | None = None  # am / pm
+    fixed: bool = False  # noon or midnight: no afternoon shift
+
+
+def _read_hour(toks: Sequence[str], i: int) -> _Hour | None:
+    token = toks[i]
+    clock = CLOCK_TOKEN.fullmatch(token)
+    if clock:
+        hour, minute = int(clock[1]), int(clock[2] or 0)
+        if hour > 24 or minute > 59:
+            return None
+        return _Hour(hour, minute, i + 1, True, clock[3])
+    for word in variants(token):
+        if word in _NOON and not (i > 0 and toks[i - 1] in _AFTER):
+            return _Hour(12 if _NOON[word] == "noon" else 0, 0, i + 1, True, fixed=True)
+    ordinal = lookup(w.ORDINAL_HOURS, token)
+    if ordinal is not None:
+        end = i + 1
+        if end < len(toks) and among(toks[end], w.TEENS_AFTER):
+            ordinal, end = (11 if ordinal in (1, 11) else 12), end + 1
+        return _Hour(ordinal, 0, end, True)
+    number = read_number(toks, i)
+    if number is None or number[0] > 24:
+        return None
+    return _Hour(number[0], 0, number[1])
+
+
+_NOON = {
+    phrase[0]: part
+    for phrase, part in w.PARTS.items()
+    if part in ("noon", "midnight") and len(phrase) == 1
+}
+
+
+_AFTER = frozenset(tokens(normalize("après apres بعد ba3d b3d")))
+
+
+def _minutes_after(toks: Sequence[str], j: int, had_unit: bool) -> tuple[int, int] | None:
+    """Minutes after an hour at ``j``: (minutes, next index); negative before the hour."""
+    best: tuple[int, int] | None = None
+    for phrase, minutes in w.MINUTE_PHRASES.items():
+        if (best is None or j + len(phrase) > best[1]) and phrase_at(toks, j, phrase):
+            best = (minutes, j + len(phrase))
+    if best is not None:
+        return best
+    if j >= len(toks):
+        return None
+    k = j
+    if toks[j] in ("y", "و", "oh") and j + 1 < len(toks):
+        k = j + 1  # "diez y diez", "ten oh five", "العاشرة و 10 دقائق"
+    number = read_number(toks, k)
+    if number is None:
+        return None
+    minutes, end = number
+    if (
+        end < len(toks)
+        and among(toks[end], w.NOT_HOUR_AFTER)
+        and not among(toks[end], w.MINUTE_UNITS)
+    ):
+        return None  # "à 10h 5 personnes"
+    if toks[j] == "oh":
+        minutes = minutes if minutes < 10 else -1
+    elif k == j and not had_unit and minutes < 10:
+        return None  # "at ten 2 people" is not 10:02
+    if not 0 <= minutes <= 59:
+        return None
+    if end < len(toks) and among(toks[end], w.MINUTE_UNITS):
+        end += 1
+    return minutes, end
+
+
+def clock_times(
+    toks: Sequence[str], used: list[bool], part: str | None, *, bare_hour: bool
+) -> list[tuple[int, dt.time]]:
+    found = []
+    i = 0
+    while i < len(toks):
+        if used[i]:
+            i += 1
+            continue
+        before = _minutes_before(toks, i)
+        start = before[1] if before else i
+        hour = _read_hour(toks, start) if start < len(toks) and not used[start] else None
+        if hour is None:
+            i += 1
+            continue
+        moment = _complete(toks, i, hour, before, part, bare_hour=bare_hour)
+        if moment is None:
+            i += 1
+            continue
+        for k in range(i, moment[1]):
+            used[k] = True
+        found.append((i, moment[0]))
+        i = moment[1]
+    return found
+
+
+def _minutes_before(toks: Sequence[str], i: int) -> tuple[int, int] | None:
+    """English minutes before the hour: "half past ten", "quarter to three"."""
+    for phrase, minutes in w.MINUTES_BEFORE.items():
+        if phrase_at(toks, i, phrase):
+            return minutes, i + len(phrase)
+    return None
+
+
+def _complete(
+    toks: Sequence[str],
+    start: int,
+    hour: _Hour,
+    before: tuple[int, int] | None,
+    part: str | None,
+    *,
+    bare_hour: bool,
+) -> tuple[dt.time, int] | None:
+    j = hour.end
+    following = toks[j] if j < len(toks) else ""
+    if among(following, w.NOT_HOUR_AFTER) and not hour.strong:
+        return None
+    had_unit = False
+    if among(following, w.HOUR_UNITS):
+        had_unit, j = True, j + 1
+    elif any(phrase_at(toks, j, phrase) for phrase in w.HOUR_UNIT_PHRASES):
+        had_unit, j = True, j + 2
+    minute = hour.minute
+    if before:
+        minute = before[0]
+    elif not hour.minute:
+        after = _minutes_after(toks, j, had_unit or hour.strong)
+        if after:
+            minute, j = after
+    meridiem = hour.meridiem
+    if meridiem is None and j < len(toks) and toks[j] in ("am", "pm"):
+        meridiem, j = toks[j], j + 1
+    cued = start > 0 and (
+        among(toks[start - 1], w.HOUR_CUES) or toks[start - 1] in w.HOUR_CUES_ARABIZI
+    )
+    part_next = j < len(toks) and longest(toks, j, w.PARTS) is not None
+    if not (hour.strong or had_unit or cued or meridiem or before or part_next or bare_hour) or (
+        hour.hour > 23 and not had_unit
+    ):
+        return None
+    value = hour.hour % 24
+    if not hour.fixed:
+        if meridiem == "pm" and value < 12:
+            value += 12
+        elif meridiem == "am" and value == 12:
+            value = 0
+        elif meridiem is None and 1 <= value <= (7 if part is None else 11) and part != "morning":
+            value += 12  # afternoon or evening named, or a business hour from 1 to 7
+    total = (value * 60 + minute) % (24 * 60)
+    return dt.time(total // 60, total % 60), j
+
+
+def part_of_day(toks: Sequence[str]) -> str | None:
+    for i in range(len(toks)):
+        match = longest(toks, i, w.PARTS)
+        if match is not None and match[1] not in ("noon", "midnight"):
+            return match[1]
+    return None

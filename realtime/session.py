@@ -1,0 +1,496 @@
+"""A voice session: one call's conversation between a caller and an agent.
+
+Inbound audio is cut into 20 ms frames at 16 kHz and fed to the turn detector as it arrives
+(cheap: a few microseconds a frame). Caller turns queue for the "brain" task, which runs speech
+recognition, the language model and its tools, then speech synthesis into the playout queue.
+Speech recognition starts speculatively once the caller has paused briefly, so the transcript
+is usually ready when the end of turn is confirmed. One TaskGroup per session: a failure ends
+that session with an error frame, never the process.
+"""
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from models.agent import Agent
+from models.call import Call
+from realtime import metrics
+from realtime.audio import FrameSplitter, StreamResampler, resample
+from realtime.dialogue import TOOLS, Conversation, LanguageModel, ModelError, ToolCall
+from realtime.metrics import TurnTiming
+from realtime.playout import Playout, Sink, Speech
+from realtime.speech import Audio, SpeechError, SpeechToText, TextToSpeech
+from realtime.vad import TurnDetector, TurnEvent
+from resolvers import agent_tools, calls, web_calls
+from resolvers.agents import default_greeting, default_instructions
+from resolvers.settings import Settings
+
+log = logging.getLogger("vocalia.voice")
+
+RATE = 16000  # the pipeline's internal rate (VAD and speech recognition)
+FRAME_MS = 20
+SPECULATE_MS = 120  # silence after which recognition starts before the end of turn
+MAX_TURNS_QUEUED = 8
+STOP_GRACE = 10.0
+_SENTENCE = re.compile(r"(?<=[.!?؟。])\s+")
+
+
+class SessionError(Exception):
+    """The session cannot go on; ``code`` is a contract error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Providers:
+    stt: SpeechToText
+    model: LanguageModel
+    tts: TextToSpeech
+
+
+@dataclass
+class _Turn:
+    timing: TurnTiming
+    text: str | None = None
+    audio: bytes | None = None
+    transcript: "asyncio.Task[str] | None" = None
+
+
+@dataclass
+class _Stop:
+    reason: str | None  # None: the call already ended elsewhere (API hang-up, transfer)
+    failed: bool = False
+    error: tuple[str, str] | None = None
+
+
+@dataclass
+class SessionOptions:
+    in_rate: int
+    out_rate: int
+    realtime: bool = True  # pace output on the wall clock (False: the simulated caller)
+    greet: bool = True
+    end_of_turn_ms: int = 400
+    barge_in_ms: int = 120
+    reprompt_s: float = 8.0
+    silence_timeout_s: float = 20.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, in_rate: int, out_rate: int) -> "SessionOptions":
+        return cls(
+            in_rate=in_rate,
+            out_rate=out_rate,
+            end_of_turn_ms=settings.end_of_turn_ms,
+            barge_in_ms=settings.barge_in_ms,
+            reprompt_s=settings.silence_reprompt_seconds,
+            silence_timeout_s=settings.silence_timeout_seconds,
+        )
+
+
+class VoiceSession:
+    def __init__(
+        self,
+        call: Call,
+        agent: Agent,
+        timezone: str,
+        providers: Providers,
+        sink: Sink,
+        options: SessionOptions,
+    ) -> None:
+        self.call = call
+        self.agent = agent
+        self.providers = providers
+        self.options = options
+        self.playout = Playout(sink, FRAME_MS, realtime=options.realtime)
+        self.conv = Conversation(
+            agent_name=agent.name,
+            language=call.language,
+            timezone=timezone,
+            now=datetime.now(UTC),
+            instructions=agent.instructions or default_instructions(agent),
+            greeting=agent.greeting or default_greeting(agent),
+            faq=list(agent.faq or []),
+            tools=tuple(agent.tools or TOOLS),
+            transfer_available=bool(agent.transfer_number),
+        )
+        self._resampler = (
+            StreamResampler(options.in_rate, RATE) if options.in_rate != RATE else None
+        )
+        self._splitter = FrameSplitter(RATE, FRAME_MS)
+        self._detector = TurnDetector(
+            RATE, end_of_turn_ms=options.end_of_turn_ms, barge_in_ms=options.barge_in_ms
+        )
+        self._turns: asyncio.Queue[_Turn] = asyncio.Queue(MAX_TURNS_QUEUED)
+        self._stop: _Stop | None = None
+        self._stopped = asyncio.Event()
+        self._started = time.monotonic()
+        self._last_activity = self._started
+        self._reprompted = False
+        self._busy = False
+        self._idle = asyncio.Event()
+        self._barged = False
+        self._paused_end_ms: int | None = None
+        self._speculation: asyncio.Task[str] | None = None
+        self._pending_transfer: str | None = None
+        self._pending_end = False
+        self._timings: list[TurnTiming] = []
+        self._failures = 0
+        self.ended: Call | None = None
+        self.close_code = 1000  # what the transport closes with (4500 after an error)
+
+    # --- what the transport feeds in ----------------------------------------------------------
+
+    def push_audio(self, pcm: bytes) -> None:
+        """Caller audio (PCM16 LE mono at the input rate), any length."""
+        if self._stop is not None:
+            return
+        if self._resampler is not None:
+            pcm = self._resampler.process(pcm)
+        for frame in self._splitter.push(pcm):
+            self._on_frame(frame)
+
+    def push_text(self, text: str) -> None:
+        """A typed turn: same agent, no speech recognition."""
+        now = time.monotonic()
+        turn = _Turn(TurnTiming(decided_at=now, stt_done_at=now), text=text)
+        self._enqueue(turn)
+
+    def stop(
+        self, reason: str | None, *, failed: bool = False, error: tuple[str, str] | None = None
+    ) -> None:
+        """End the session (idempotent). ``reason`` None: the call ended elsewhere."""
+        if self._stop is None:
+            self._stop = _Stop(reason, failed, error)
+            self._stopped.set()
+            self._idle.set()
+            if reason != "agent-hangup":
+                self.playout.drop()  # hung up, transferred, timed out: stop talking now
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop is not None
+
+    async def wait_idle(self) -> None:
+        """Until nothing is queued, recognised, answered or played (the simulated caller)."""
+        while not self.stopping:
+            self._idle.clear()
+            if self._is_idle():
+                return
+            await self._idle.wait()
+
+    # --- frames -------------------------------------------------------------------------------
+
+    def _on_frame(self, frame: bytes) -> None:
+        now = time.monotonic()
+        detector = self._detector
+        for event in detector.push(frame):
+            if event.kind == "speech_start":
+                self._reprompted = False
+                self._paused_end_ms = None
+            elif event.kind == "speech_pause":
+                self._paused_end_ms = event.end_ms
+            elif event.kind == "speech_resume":
+                self._paused_end_ms = None
+                self._drop_speculation()
+            elif event.kind == "end_of_turn":
+                self._paused_end_ms = None
+                self._end_of_turn(event, now)
+        if not detector.in_turn:
+            return
+        self._last_activity = now
+        if (
+            self._paused_end_ms is not None
+            and self._speculation is None
+            and detector.now_ms - self._paused_end_ms >= SPECULATE_MS
+        ):
+            audio = detector.utterance()
+            if audio:
+                self._speculation = asyncio.create_task(self._transcribe(audio))
+        if not self._barged and detector.barge_in and self.playout.speaking(now):
+            self._barge_in(now)
+
+    def _drop_speculation(self) -> None:
+        if self._speculation is not None:
+            self._speculation.cancel()
+            self._speculation = None
+
+    def _end_of_turn(self, event: TurnEvent, now: float) -> None:
+        self._barged = False
+        timing = TurnTiming(eot_ms=event.at_ms - event.end_ms, decided_at=now)
+        task = self._speculation
+        if task is None or event.forced:
+            self._drop_speculation()
+            task = asyncio.create_task(self._transcribe(event.pcm))
+        self._speculation = None
+        self._enqueue(_Turn(timing, audio=event.pcm, transcript=task))
+
+    def _enqueue(self, turn: _Turn) -> None:
+        if self.stopping:
+            return
+        try:
+            self._turns.put_nowait(turn)
+        except asyncio.QueueFull:
+            log.warning("call %s: caller turns queue full; turn dropped", self.call.id)
+            return
+        self._idle.clear()
+
+    def _barge_in(self, now: float) -> None:
+        self._barged = True
+        speech = self.playout.interrupt()
+        metrics.INTERRUPTS.inc()
+        if speech is not None:
+            log.info("call %s: barge-in after %d ms", self.call.id, speech.played_ms(now))
+
+    def _is_idle(self) -> bool:
+        return (
+            not self._busy
+            and self._turns.empty()
+            and not self.playout.speaking(time.monotonic())
+            and not self._detector.in_turn
+        )
+
+    async def _transcribe(self, audio: bytes) -> str:
+        text = await self.providers.stt.transcribe(Audio(audio, RATE), self.call.language)
+        return text.strip()
+
+    # --- the session --------------------------------------------------------------------------
+
+    async def run(self) -> Call | None:
+        """Drive the conversation until it ends; returns the ended call."""
+        metrics.SESSIONS.inc()
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.playout.run(), name=f"playout-{self.call.id}")
+                brain = group.create_task(
+                    self._guarded(self._brain()), name=f"brain-{self.call.id}"
+                )
+                watch = group.create_task(
+                    self._guarded(self._watch()), name=f"watch-{self.call.id}"
+                )
+                await self._stopped.wait()
+                # The brain notices the stop at its next step (a recognition or a tool call
+                # in flight completes first); only a stuck one is cancelled.
+                _, stuck = await asyncio.wait({brain, watch}, timeout=STOP_GRACE)
+                for task in stuck:
+                    log.warning("call %s: %s did not stop in time", self.call.id, task.get_name())
+                    task.cancel()
+                await self._finish()
+        finally:
+            metrics.SESSIONS.dec()
+            self._drop_speculation()
+        return self.ended
+
+    async def _guarded(self, work: "asyncio.Future[None] | Any") -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except SessionError as exc:
+            self.close_code = 4500
+            self.stop("agent-error", failed=True, error=(exc.code, str(exc)))
+        except Exception:
+            log.exception("voice session %s failed", self.call.id)
+            metrics.SESSION_ERRORS.labels("internal_error").inc()
+            self.close_code = 4500
+            self.stop(
+                "agent-error", failed=True, error=("internal_error", "the voice session failed")
+            )
+
+    async def _finish(self) -> None:
+        stop = self._stop or _Stop("customer-hangup")
+        if stop.error is not None:
+            code, message = stop.error
+            self.playout.event({"type": "error", "code": code, "message": message})
+        summary = metrics.summary(self._timings)
+        if summary:
+            await web_calls.set_latency(self.call.id, summary)
+        ended = None
+        if stop.reason is not None:
+            ended = await calls.end_call(self.call.id, reason=stop.reason, failed=stop.failed)
+        self.ended = ended or await Call.get_or_none(id=self.call.id)
+        if self.ended is not None:
+            self.playout.event(end_frame(self.ended))
+        self.playout.close()
+
+    async def _watch(self) -> None:
+        """Silence re-prompts, the silence timeout and the maximum duration."""
+        while not self.stopping:
+            try:
+                async with asyncio.timeout(0.25):
+                    await self._stopped.wait()
+            except TimeoutError:
+                pass
+            now = time.monotonic()
+            if now - self._started >= self.agent.max_duration:
+                self.stop("max-duration")
+                return
+            if not self._is_idle():
+                self._last_activity = now
+                continue
+            quiet = now - self._last_activity
+            if quiet >= self.options.silence_timeout_s:
+                self.stop("silence-timeout")
+                return
+            if quiet >= self.options.reprompt_s and not self._reprompted:
+                self._reprompted = True
+                self._busy = True
+                try:
+                    await self._say(self.providers.model.reprompt(self.conv))
+                finally:
+                    self._busy = False
+                    self._last_activity = time.monotonic()
+
+    async def _next_turn(self) -> _Turn | None:
+        get = asyncio.ensure_future(self._turns.get())
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        done, _ = await asyncio.wait({get, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if get in done:
+            stopped.cancel()
+            return get.result()
+        get.cancel()
+        return None
+
+    async def _brain(self) -> None:
+        if self.options.greet:
+            self._busy = True
+            try:
+                await self._say(self.conv.greeting)
+            finally:
+                self._busy = False
+        while not self.stopping:
+            if self._is_idle():
+                self._idle.set()
+            turn = await self._next_turn()
+            if turn is None:
+                return
+            self._busy = True
+            try:
+                await self._answer(turn)
+            finally:
+                self._busy = False
+                self._last_activity = time.monotonic()
+                self._idle.set()
+            if self._pending_transfer is not None:
+                target, self._pending_transfer = self._pending_transfer, None
+                await web_calls.transfer_by_agent(self.call.id, target)
+                self.stop(None)
+            elif self._pending_end:
+                self.stop("agent-hangup")
+
+    async def _answer(self, turn: _Turn) -> None:
+        text = turn.text
+        if turn.transcript is not None:
+            try:
+                text = await turn.transcript
+            except SpeechError as exc:
+                self._fail_once("speech recognition failed", exc)
+                return
+            turn.timing.stt_done_at = time.monotonic()
+        if not text or self.stopping:
+            return
+        await calls.add_transcript(self.call.id, "user", text, self._elapsed_ms())
+        self.playout.event({"type": "transcript", "role": "user", "text": text, "final": True})
+        self.conv.now = datetime.now(UTC)
+        try:
+            reply = await self.providers.model.respond(self.conv, text, self._run_tool)
+        except ModelError as exc:
+            self._fail_once("the language model failed", exc)
+            return
+        self._failures = 0
+        turn.timing.agent_done_at = time.monotonic()
+        self.conv.history.append({"role": "user", "content": text})
+        self._pending_end = self._pending_end or reply.end
+        voice = turn.audio is not None
+        await self._say(reply.text, timing=turn.timing if voice else None)
+        metrics.TURNS.labels("voice" if voice else "text").inc()
+
+    def _fail_once(self, what: str, exc: Exception) -> None:
+        self._failures += 1
+        log.warning("call %s: %s: %s", self.call.id, what, exc)
+        self.playout.event({"type": "error", "code": "internal_error", "message": what})
+        if self._failures >= 3:
+            self.stop("agent-error", failed=True)
+
+    async def _say(self, text: str, *, timing: TurnTiming | None = None) -> Speech | None:
+        """Speak ``text`` sentence by sentence; record what the caller heard. With the
+        ``timing`` of a voice turn, the turn's latency is measured and sent with the line."""
+        text = text.strip()
+        if not text or self.stopping:
+            return None
+        speech = self.playout.start_speech(text)
+        start_ms = self._elapsed_ms()
+        for sentence in _SENTENCE.split(text):
+            if speech.interrupted or self.stopping:
+                break
+            try:
+                audio = await self.providers.tts.synthesize(
+                    sentence, self.call.language, self.agent.voice or None
+                )
+            except SpeechError as exc:
+                self._fail_once("speech synthesis failed", exc)
+                break
+            pcm = resample(audio.pcm, audio.rate, self.options.out_rate)
+            await self.playout.audio(speech, _frames(pcm, self.options.out_rate))
+        self.playout.finish_speech(speech)
+        await speech.done.wait()
+        heard = speech.heard_text(time.monotonic())
+        self.conv.history.append({"role": "assistant", "content": heard or text})
+        line: dict[str, Any] = {"type": "transcript", "role": "agent", "text": heard, "final": True}
+        if timing is not None and speech.first_sent_at is not None:
+            timing.first_audio_at = speech.first_sent_at
+            self._timings.append(timing)
+            metrics.observe(timing)
+            parts = {k: round(v) for k, v in timing.parts_ms().items()}
+            line["latencyMs"] = {"total": round(timing.total_ms()), **parts}
+        if heard:
+            await calls.add_transcript(self.call.id, "agent", heard, start_ms)
+            self.playout.event(line)
+        return speech
+
+    async def _run_tool(self, tool: ToolCall) -> dict[str, Any]:
+        name, args = tool.name, dict(tool.arguments)
+        result: dict[str, Any]
+        if name not in self.conv.tools:
+            result = {"error": f"the tool {name} is not enabled for this agent"}
+        elif name == "transfer_call":
+            if self.agent.transfer_number:
+                self._pending_transfer = self.agent.transfer_number
+                result = {"transferring": True}
+            else:
+                result = {"error": "no advisor number is configured for transfers"}
+        elif name == "end_call":
+            self._pending_end = True
+            result = {"ending": True}
+        else:
+            result = await agent_tools.run_tool(self.call.id, name, args)
+        fc_id = await calls.record_tool_call(self.call.id, name, args, result)
+        self.playout.event({"type": "function_call", "name": name, "arguments": args, "id": fc_id})
+        return result
+
+    def _elapsed_ms(self) -> int:
+        return int((time.monotonic() - self._started) * 1000)
+
+
+def _frames(pcm: bytes, rate: int) -> list[bytes]:
+    size = rate * FRAME_MS // 1000 * 2
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
+def end_frame(call: Call) -> dict[str, Any]:
+    return {
+        "type": "end",
+        "callId": call.id,
+        "summary": call.summary or "",
+        "metadata": {
+            "duration": call.duration,
+            "sentiment": call.sentiment,
+            "leadScore": call.lead_score,
+            "endedReason": call.ended_reason,
+            "latency": call.latency or None,
+        },
+    }

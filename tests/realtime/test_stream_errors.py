@@ -1,0 +1,196 @@
+"""WS /v1/stream refuses bad input with the contract's error frame and close code, and a
+broken stream never disturbs the others."""
+
+import asyncio
+import base64
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from models.call import Call
+from tests import ws
+from tests.factories import make_key, make_tenant
+from tests.realtime.test_stream import Shop, make_shop
+from tests.voice import open_stream, stream_url
+
+ORIGIN = "https://shop.example.com"
+
+
+@pytest.fixture
+async def base(app: object) -> AsyncIterator[str]:
+    async with ws.serve(app) as url:
+        yield url
+
+
+async def _frames_and_close(
+    url: str, *sends: Any, origin: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """Send each message (dict → JSON text, bytes → binary, str → raw text), then read
+    everything until the server closes."""
+    headers = {"Origin": origin} if origin else None
+    async with connect(url, additional_headers=headers, max_size=None) as conn:
+        for message in sends:
+            with contextlib.suppress(ConnectionClosed):  # the server may refuse before reading
+                await conn.send(json.dumps(message) if isinstance(message, dict) else message)
+        frames = []
+        async with asyncio.timeout(10):
+            with contextlib.suppress(ConnectionClosed):
+                async for raw in conn:
+                    frames.append(json.loads(raw))
+        assert conn.protocol.close_rcvd is not None
+        return frames, conn.protocol.close_rcvd.code
+
+
+def _config(agent: str = "agent_en", **extra: Any) -> dict[str, Any]:
+    return {"type": "config", "agentId": agent, "language": "en", "sampleRate": 16000, **extra}
+
+
+async def test_text_before_config(client: httpx.AsyncClient, base: str) -> None:
+    shop = await make_shop(client)
+    frames, code = await _frames_and_close(
+        stream_url(base, shop.key), {"type": "text", "text": "hello"}
+    )
+    assert frames == [{"type": "error", "code": "invalid_request", "message": frames[0]["message"]}]
+    assert code == 4400
+
+
+async def test_audio_before_config(client: httpx.AsyncClient, base: str) -> None:
+    shop = await make_shop(client)
+    frames, code = await _frames_and_close(stream_url(base, shop.key), b"\x00\x00" * 320)
+    assert frames[0]["code"] == "invalid_request"
+    assert code == 4400
+
+
+async def test_unknown_agent(client: httpx.AsyncClient, base: str) -> None:
+    shop = await make_shop(client)
+    frames, code = await _frames_and_close(stream_url(base, shop.key), _config("agent_nobody"))
+    assert frames[0]["code"] == "agent_not_configured"
+    assert code == 4400
+    assert await Call.filter(tenant_id=shop.ctx.id).count() == 0
+
+
+async def test_another_tenants_agent_is_unknown(client: httpx.AsyncClient, base: str) -> None:
+    mine = await make_shop(client)
+    theirs = await make_shop(client, agents=(("agent_theirs", "en"),))
+    frames, code = await _frames_and_close(stream_url(base, mine.key), _config("agent_theirs"))
+    assert frames[0]["code"] == "agent_not_configured"
+    assert code == 4400
+    assert await Call.filter(tenant_id=theirs.ctx.id).count() == 0
+
+
+@pytest.mark.parametrize("rate", [44100, 0, "16000", None, True])
+async def test_wrong_sample_rate(client: httpx.AsyncClient, base: str, rate: Any) -> None:
+    shop = await make_shop(client)
+    frames, code = await _frames_and_close(stream_url(base, shop.key), _config(sampleRate=rate))
+    assert frames[0]["code"] == "invalid_request"
+    assert code == 4400
+
+
+async def test_bad_keys(client: httpx.AsyncClient, base: str) -> None:
+    for key in ("", "voc_sk_live_nope", "vk_" + "0" * 48):
+        frames, code = await _frames_and_close(stream_url(base, key), _config())
+        assert frames[0]["code"] == "invalid_api_key", key
+        assert code == 4401
+
+
+async def test_publishable_key_needs_an_allowed_origin(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    shop = await make_shop(client)
+    r = await client.put(
+        f"/api/tenants/{shop.ctx.id}/allowed-origins",
+        json={"origins": [ORIGIN]},
+        headers=shop.ctx.headers,
+    )
+    assert r.status_code == 200, r.text
+    pk = await make_key(shop.ctx, kind="publishable")
+    for origin in (None, "https://evil.example.com"):
+        frames, code = await _frames_and_close(stream_url(base, pk), _config(), origin=origin)
+        assert frames[0]["code"] == "insufficient_permissions"
+        assert code == 4403
+    async with open_stream(base, pk, origin=ORIGIN) as voice:
+        ready = await voice.config("agent_en", "en")
+        assert ready["callId"].startswith("call_")
+
+
+async def test_invalid_base64_is_an_error_frame_and_the_stream_goes_on(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    shop = await make_shop(client)
+    async with open_stream(base, shop.key) as voice:
+        await voice.config("agent_en", "en")
+        await voice.send({"type": "audio", "audio": "@@not base64@@"})
+        error = await voice.expect("error")
+        assert (error["code"], error["type"]) == ("invalid_request", "error")
+        await voice.send({"type": "audio", "audio": base64.b64encode(b"\x00").decode()})
+        assert (await voice.expect("error"))["code"] == "invalid_request"  # odd byte count
+        await voice.conn.send("{not json")
+        assert (await voice.expect("error"))["code"] == "invalid_request"
+        await voice.send({"type": "dance"})
+        assert (await voice.expect("error"))["code"] == "invalid_request"
+        await voice.send({"type": "text", "text": "What are your opening hours?"})
+        assert await voice.expect("transcript", role="user")
+
+
+async def test_oversized_frame_closes_4413(client: httpx.AsyncClient, base: str) -> None:
+    shop = await make_shop(client)
+    async with open_stream(base, shop.key) as voice:
+        ready = await voice.config("agent_en", "en")
+        await voice.conn.send(b"\x00" * (200 * 1024))
+        error = await voice.expect("error")
+        assert error["code"] == "payload_too_large"
+        assert (await voice.wait_closed())[0] == 4413
+    call = await Call.get(id=ready["callId"])
+    assert call.status == "completed"
+
+
+async def test_client_vanishing_mid_turn_ends_the_call_and_others_go_on(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    shop: Shop = await make_shop(client)
+    async with open_stream(base, shop.key) as other:
+        await other.config("agent_en", "en")
+        async with open_stream(base, shop.key) as gone:
+            ready = await gone.config("agent_en", "en")
+            await gone.audio(b"\x10\x20" * 16000 * 1, speed=8)  # speech-like noise mid-turn
+            gone.conn.transport.abort()  # no close frame: the client just vanished
+        async with asyncio.timeout(10):
+            while (await Call.get(id=ready["callId"])).status != "completed":
+                await asyncio.sleep(0.05)
+        call = await Call.get(id=ready["callId"])
+        assert call.ended_reason == "customer-hangup"
+        await other.send({"type": "text", "text": "What are your opening hours?"})
+        assert await other.expect("transcript", role="user")
+        assert await other.agent_line()
+
+
+async def test_starter_plan_concurrency_limit_on_streams(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    ctx = await make_tenant(plan="starter")
+    key = await make_key(ctx)
+    r = await client.post(
+        "/v1/agents",
+        json={"id": "agent_en", "name": "A", "language": "en"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 201
+    streams = []
+    try:
+        for _ in range(5):
+            cm = open_stream(base, key)
+            voice = await cm.__aenter__()
+            streams.append(cm)
+            await voice.config("agent_en", "en")
+        frames, code = await _frames_and_close(stream_url(base, key), _config())
+        assert frames[0]["code"] == "concurrency_limit_exceeded"
+        assert code == 4429
+    finally:
+        for cm in streams:
+            await cm.__aexit__(None, None, None)
