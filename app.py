@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await asyncio.gather(*background, return_exceptions=True)
             await web.close()
             await simulated.close()
+            await engine.close()
             if twilio is not None:
                 await twilio.close()
             carriers.uninstall_all()

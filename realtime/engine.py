@@ -10,11 +10,30 @@ from resolvers.settings import Settings
 
 log = logging.getLogger("vocalia.voice")
 
-_cache: dict[tuple[str, str, str], Providers] = {}
+_cache: dict[tuple[object, ...], Providers] = {}
+
+
+def _key(settings: Settings) -> tuple[object, ...]:
+    return (
+        settings.stt_provider,
+        settings.llm_provider,
+        settings.tts_provider,
+        settings.stt_model,
+        settings.stt_beam_size,
+        settings.var_dir,
+        settings.openai_base_url,
+        settings.openai_api_key,
+        settings.openai_stt_model,
+        settings.openai_llm_model,
+        settings.openai_tts_model,
+        settings.openai_tts_voice,
+        settings.openai_timeout,
+    )
 
 
 def providers(settings: Settings) -> Providers:
-    key = (settings.stt_provider, settings.llm_provider, settings.tts_provider)
+    """The providers these settings choose, built once and shared by every session."""
+    key = _key(settings)
     found = _cache.get(key)
     if found is None:
         stt: SpeechToText = stt_for(settings)
@@ -40,5 +59,14 @@ async def warm_up(settings: Settings) -> None:
             log.warning("could not warm up %s", getattr(part, "name", part), exc_info=True)
 
 
-def reset() -> None:
+async def close() -> None:
+    """Close the remote providers' HTTP clients (the app's shutdown)."""
+    for chosen in list(_cache.values()):
+        for part in (chosen.stt, chosen.model, chosen.tts):
+            aclose = getattr(part, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception:
+                    log.warning("could not close %s", getattr(part, "name", part), exc_info=True)
     _cache.clear()

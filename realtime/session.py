@@ -414,6 +414,7 @@ class VoiceSession:
         log.warning("call %s: %s: %s", self.call.id, what, exc)
         self.playout.event({"type": "error", "code": "internal_error", "message": what})
         if self._failures >= 3:
+            self.close_code = 4500
             self.stop("agent-error", failed=True)
 
     async def _say(self, text: str, *, timing: TurnTiming | None = None) -> Speech | None:

@@ -67,7 +67,7 @@ async def _fail(ws: WebSocket, error: DomainError) -> None:
     sink = WebSink(ws)
     await sink.send_event({"type": "error", "code": error.code.value, "message": error.message})
     if ws.client_state == WebSocketState.CONNECTED:
-        with contextlib.suppress(RuntimeError, OSError):
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             await ws.close(code=close_code(error), reason=error.code.value)
 
 
@@ -174,7 +174,7 @@ async def stream(ws: WebSocket) -> None:
             session.stop("customer-hangup")
             await asyncio.gather(runner, return_exceptions=True)
         if ws.client_state == WebSocketState.CONNECTED and not sink.gone:
-            with contextlib.suppress(RuntimeError, OSError):
+            with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
                 await ws.close(code=session.close_code)
 
 

@@ -95,7 +95,7 @@ async def _receive(ws: WebSocket) -> dict[str, Any] | None:
 
 async def _close(ws: WebSocket, code: int) -> None:
     if ws.client_state == WebSocketState.CONNECTED:
-        with contextlib.suppress(RuntimeError, OSError):
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             await ws.close(code=code)
 
 

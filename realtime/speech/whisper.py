@@ -113,7 +113,9 @@ class WhisperTranscriber:
         model = self._loaded()
         code = whisper_language(language, model.supported_languages)
         try:
-            segments, _ = model.transcribe(speech, **self._options(code))
+            options = self._options(code)
+            options["max_new_tokens"] = max_tokens(speech.size / RATE)
+            segments, _ = model.transcribe(speech, **options)
             # The result is a lazy generator: decoding happens here, on this worker thread.
             kept = [s.text for s in segments if not _hallucinated(s)]
         except Exception as exc:  # CTranslate2 and tokenizer failures have no common base
@@ -130,6 +132,13 @@ class WhisperTranscriber:
             "without_timestamps": True,
             "vad_filter": False,  # our VAD already cut the utterance
         }
+
+
+def max_tokens(seconds: float) -> int:
+    """A bound on the tokens decoded for ``seconds`` of speech. People say at most ~4 words a
+    second (Arabic script takes more tokens per word); a decoder looping on odd audio (a cut
+    word, a robotic voice) otherwise runs to Whisper's 448-token limit, seconds of CPU."""
+    return int(min(440, 16 + 24 * seconds))
 
 
 def load_model(model_dir: Path, cpu_threads: int) -> Any:

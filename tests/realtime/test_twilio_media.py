@@ -175,3 +175,37 @@ async def test_unsigned_or_unknown_streams_are_refused(
         await conn.wait_closed()
     assert conn.protocol.close_rcvd is not None
     assert conn.protocol.close_rcvd.code == 4404
+
+
+async def test_the_agents_transfer_dials_the_advisor_through_twilio(
+    client: httpx.AsyncClient, fake: FakeTwilio, pro: Tenant, media_url: str
+) -> None:
+    await Agent.filter(tenant_id=pro.ctx.id, agent_id="agent_support_fr").update(
+        language="en", greeting="Hello.", transfer_number="+212600000001"
+    )
+    call = await in_progress(client, fake, pro)
+    call_id = our_id(call)
+    await Call.filter(id=call_id).update(language="en")
+    conn = await _open(media_url, fake, call)
+    twilio = TwilioSide(conn, call)
+    try:
+        await twilio.start(call_id)
+        await twilio.wait("mark")  # the greeting has played
+        await twilio.speak(fixture_pcm("en_human.wav", RATE))
+        await twilio.speak(silence(RATE, 800))
+        async with asyncio.timeout(30):
+            while not fake.updates(call.sid):
+                await asyncio.sleep(0.05)
+        [update] = fake.updates(call.sid)
+        twiml = update.form["Twiml"][0]
+        assert "<Dial" in twiml
+        assert "+212600000001" in twiml
+        row = await Call.get(id=call_id)
+        assert (row.status, row.ended_reason, row.transferred_to) == (
+            "completed",
+            "transferred",
+            "+212600000001",
+        )
+        assert [t["name"] for t in row.tool_calls] == ["transfer_call"]
+    finally:
+        await conn.close()
