@@ -1,11 +1,10 @@
 """A voice session: one call's conversation between a caller and an agent.
 
-Inbound audio is cut into 20 ms frames at 16 kHz and fed to the turn detector as it arrives
-(cheap: a few microseconds a frame). Caller turns queue for the "brain" task, which runs speech
-recognition, the language model and its tools, then speech synthesis into the playout queue.
-Speech recognition starts speculatively once the caller has paused briefly, so the transcript
-is usually ready when the end of turn is confirmed. One TaskGroup per session: a failure ends
-that session with an error frame, never the process.
+The listener turns caller audio into turns; they queue for the "brain" task, which awaits
+their transcript, runs the language model and its tools, then speech synthesis into the
+playout queue. A watcher re-prompts after silence and ends the call on the silence timeout
+or the maximum duration. One TaskGroup per session: a failure ends that session with an
+error frame, never the process.
 """
 
 import asyncio
@@ -19,32 +18,21 @@ from typing import Any
 from models.agent import Agent
 from models.call import Call
 from realtime import metrics
-from realtime.audio import FrameSplitter, StreamResampler, resample
+from realtime.audio import resample
 from realtime.dialogue import TOOLS, Conversation, LanguageModel, ModelError, ToolCall
 from realtime.metrics import TurnTiming
 from realtime.playout import Playout, Sink, Speech
+from realtime.session.listener import FRAME_MS, RATE, Listener, Turn
 from realtime.speech import Audio, SpeechError, SpeechToText, TextToSpeech
-from realtime.vad import TurnDetector, TurnEvent
 from resolvers import agent_tools, calls, web_calls
 from resolvers.agents import default_greeting, default_instructions
 from resolvers.settings import Settings
 
 log = logging.getLogger("vocalia.voice")
 
-RATE = 16000  # the pipeline's internal rate (VAD and speech recognition)
-FRAME_MS = 20
-SPECULATE_MS = 120  # silence after which recognition starts before the end of turn
 MAX_TURNS_QUEUED = 8
 STOP_GRACE = 10.0
 _SENTENCE = re.compile(r"(?<=[.!?؟。])\s+")
-
-
-class SessionError(Exception):
-    """The session cannot go on; ``code`` is a contract error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass
@@ -52,14 +40,6 @@ class Providers:
     stt: SpeechToText
     model: LanguageModel
     tts: TextToSpeech
-
-
-@dataclass
-class _Turn:
-    timing: TurnTiming
-    text: str | None = None
-    audio: bytes | None = None
-    transcript: "asyncio.Task[str] | None" = None
 
 
 @dataclass
@@ -118,14 +98,16 @@ class VoiceSession:
             tools=tuple(agent.tools or TOOLS),
             transfer_available=bool(agent.transfer_number),
         )
-        self._resampler = (
-            StreamResampler(options.in_rate, RATE) if options.in_rate != RATE else None
+        self.listener = Listener(
+            options.in_rate,
+            end_of_turn_ms=options.end_of_turn_ms,
+            barge_in_ms=options.barge_in_ms,
+            transcribe=self._transcribe,
+            on_turn=self._enqueue,
+            on_barge_in=self._barge_in,
+            agent_speaking=self.playout.speaking,
         )
-        self._splitter = FrameSplitter(RATE, FRAME_MS)
-        self._detector = TurnDetector(
-            RATE, end_of_turn_ms=options.end_of_turn_ms, barge_in_ms=options.barge_in_ms
-        )
-        self._turns: asyncio.Queue[_Turn] = asyncio.Queue(MAX_TURNS_QUEUED)
+        self._turns: asyncio.Queue[Turn] = asyncio.Queue(MAX_TURNS_QUEUED)
         self._stop: _Stop | None = None
         self._stopped = asyncio.Event()
         self._started = time.monotonic()
@@ -133,9 +115,6 @@ class VoiceSession:
         self._reprompted = False
         self._busy = False
         self._idle = asyncio.Event()
-        self._barged = False
-        self._paused_end_ms: int | None = None
-        self._speculation: asyncio.Task[str] | None = None
         self._pending_transfer: str | None = None
         self._pending_end = False
         self._timings: list[TurnTiming] = []
@@ -147,17 +126,13 @@ class VoiceSession:
 
     def push_audio(self, pcm: bytes) -> None:
         """Caller audio (PCM16 LE mono at the input rate), any length."""
-        if self._stop is not None:
-            return
-        if self._resampler is not None:
-            pcm = self._resampler.process(pcm)
-        for frame in self._splitter.push(pcm):
-            self._on_frame(frame)
+        if self._stop is None:
+            self.listener.push(pcm)
 
     def push_text(self, text: str) -> None:
         """A typed turn: same agent, no speech recognition."""
         now = time.monotonic()
-        turn = _Turn(TurnTiming(decided_at=now, stt_done_at=now), text=text)
+        turn = Turn(TurnTiming(decided_at=now, stt_done_at=now), text=text)
         self._enqueue(turn)
 
     def stop(
@@ -183,53 +158,7 @@ class VoiceSession:
                 return
             await self._idle.wait()
 
-    # --- frames -------------------------------------------------------------------------------
-
-    def _on_frame(self, frame: bytes) -> None:
-        now = time.monotonic()
-        detector = self._detector
-        for event in detector.push(frame):
-            if event.kind == "speech_start":
-                self._reprompted = False
-                self._paused_end_ms = None
-            elif event.kind == "speech_pause":
-                self._paused_end_ms = event.end_ms
-            elif event.kind == "speech_resume":
-                self._paused_end_ms = None
-                self._drop_speculation()
-            elif event.kind == "end_of_turn":
-                self._paused_end_ms = None
-                self._end_of_turn(event, now)
-        if not detector.in_turn:
-            return
-        self._last_activity = now
-        if (
-            self._paused_end_ms is not None
-            and self._speculation is None
-            and detector.now_ms - self._paused_end_ms >= SPECULATE_MS
-        ):
-            audio = detector.utterance()
-            if audio:
-                self._speculation = asyncio.create_task(self._transcribe(audio))
-        if not self._barged and detector.barge_in and self.playout.speaking(now):
-            self._barge_in(now)
-
-    def _drop_speculation(self) -> None:
-        if self._speculation is not None:
-            self._speculation.cancel()
-            self._speculation = None
-
-    def _end_of_turn(self, event: TurnEvent, now: float) -> None:
-        self._barged = False
-        timing = TurnTiming(eot_ms=event.at_ms - event.end_ms, decided_at=now)
-        task = self._speculation
-        if task is None or event.forced:
-            self._drop_speculation()
-            task = asyncio.create_task(self._transcribe(event.pcm))
-        self._speculation = None
-        self._enqueue(_Turn(timing, audio=event.pcm, transcript=task))
-
-    def _enqueue(self, turn: _Turn) -> None:
+    def _enqueue(self, turn: Turn) -> None:
         if self.stopping:
             return
         try:
@@ -237,10 +166,10 @@ class VoiceSession:
         except asyncio.QueueFull:
             log.warning("call %s: caller turns queue full; turn dropped", self.call.id)
             return
+        self._reprompted = False
         self._idle.clear()
 
     def _barge_in(self, now: float) -> None:
-        self._barged = True
         speech = self.playout.interrupt()
         metrics.INTERRUPTS.inc()
         if speech is not None:
@@ -251,7 +180,7 @@ class VoiceSession:
             not self._busy
             and self._turns.empty()
             and not self.playout.speaking(time.monotonic())
-            and not self._detector.in_turn
+            and not self.listener.in_turn
         )
 
     async def _transcribe(self, audio: bytes) -> str:
@@ -282,7 +211,7 @@ class VoiceSession:
                 await self._finish()
         finally:
             metrics.SESSIONS.dec()
-            self._drop_speculation()
+            self.listener.close()
         return self.ended
 
     async def _guarded(self, work: "asyncio.Future[None] | Any") -> None:
@@ -290,9 +219,6 @@ class VoiceSession:
             await work
         except asyncio.CancelledError:
             raise
-        except SessionError as exc:
-            self.close_code = 4500
-            self.stop("agent-error", failed=True, error=(exc.code, str(exc)))
         except Exception:
             log.exception("voice session %s failed", self.call.id)
             metrics.SESSION_ERRORS.labels("internal_error").inc()
@@ -345,7 +271,7 @@ class VoiceSession:
                     self._busy = False
                     self._last_activity = time.monotonic()
 
-    async def _next_turn(self) -> _Turn | None:
+    async def _next_turn(self) -> Turn | None:
         get = asyncio.ensure_future(self._turns.get())
         stopped = asyncio.ensure_future(self._stopped.wait())
         done, _ = await asyncio.wait({get, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -382,7 +308,7 @@ class VoiceSession:
             elif self._pending_end:
                 self.stop("agent-hangup")
 
-    async def _answer(self, turn: _Turn) -> None:
+    async def _answer(self, turn: Turn) -> None:
         text = turn.text
         if turn.transcript is not None:
             try:
