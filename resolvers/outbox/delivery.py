@@ -1,16 +1,8 @@
-"""The webhook outbox and its delivery worker (contract section 7).
-
-Events are written in the same transaction as the state change that causes them; the
-worker delivers them at least once, signed twice (X-VocalIA-Signature and Standard
-Webhooks), on the retry schedule, never following redirects.
-"""
+"""The delivery worker: at least once, on the retry schedule, never following redirects;
+410 disables an endpoint, as does failing for the configured window."""
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
-import json
 import logging
 import random
 import time
@@ -23,131 +15,14 @@ import httpx
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
-from models.base import new_id
 from models.tenant import WebhookEndpoint
-from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
+from models.webhook import WebhookAttempt, WebhookDelivery
 from resolvers.errors import DomainError
+from resolvers.outbox.signing import _secrets_for, signed_headers
 from resolvers.settings import Settings, get_settings
 from resolvers.urls import check_outbound_url
 
 log = logging.getLogger("vocalia.webhooks")
-USER_AGENT = "VocalIA-Webhooks/1.0"
-
-
-def iso_now(now: datetime | None = None) -> str:
-    return (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-async def enqueue(
-    tenant_id: str,
-    event_type: str,
-    data: dict[str, Any],
-    *,
-    call_id: str | None = None,
-    call_webhook_url: str | None = None,
-    now: datetime | None = None,
-) -> WebhookEvent:
-    """Write the event and one pending delivery per subscribed endpoint (and the call's own
-    webhookUrl). Call inside the transaction of the state change."""
-    now = now or datetime.now(UTC)
-    event_id = new_id("evt")
-    body = json.dumps(
-        {
-            "id": event_id,
-            "event": event_type,
-            "timestamp": iso_now(now),
-            "tenantId": tenant_id,
-            "data": data,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    event = await WebhookEvent.create(
-        id=event_id,
-        tenant_id=tenant_id,
-        type=event_type,
-        body=body,
-        call_id=call_id,
-        created_at=now,
-    )
-    for endpoint in await WebhookEndpoint.filter(tenant_id=tenant_id, enabled=True):
-        if event_type in endpoint.events:
-            await WebhookDelivery.create(
-                id=new_id("dlv"),
-                tenant_id=tenant_id,
-                event=event,
-                endpoint=endpoint,
-                url=endpoint.url,
-                next_attempt_at=now,
-            )
-    if call_webhook_url:
-        await WebhookDelivery.create(
-            id=new_id("dlv"),
-            tenant_id=tenant_id,
-            event=event,
-            endpoint=None,
-            url=call_webhook_url,
-            next_attempt_at=now,
-        )
-    return event
-
-
-# --- signing --------------------------------------------------------------------------
-
-
-def vocalia_signature(secret: str, body: str) -> str:
-    """``sha256=<hex>``: HMAC-SHA256 keyed with the whole secret string, as the reference's
-    Node.js verifyWebhook computes it."""
-    return "sha256=" + hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
-
-
-def standard_signature(secret: str, msg_id: str, timestamp: int, body: str) -> str:
-    """Standard Webhooks ``v1,<base64>``: the key is the base64 part of ``whsec_...``."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    digest = hmac.new(key, f"{msg_id}.{timestamp}.{body}".encode(), hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
-
-
-def signed_headers(
-    event: WebhookEvent, secrets: list[str], timestamp: int | None = None
-) -> dict[str, str]:
-    ts = int(time.time()) if timestamp is None else timestamp
-    return {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-VocalIA-Signature": vocalia_signature(secrets[0], event.body),
-        "X-VocalIA-Event": event.type,
-        "X-VocalIA-Delivery": event.id,
-        "webhook-id": event.id,
-        "webhook-timestamp": str(ts),
-        "webhook-signature": " ".join(
-            standard_signature(s, event.id, ts, event.body) for s in secrets
-        ),
-    }
-
-
-async def _secrets_for(delivery: WebhookDelivery, now: datetime) -> list[str] | None:
-    endpoint = delivery.endpoint
-    if endpoint is None:
-        # A call's own webhookUrl is signed with the tenant's first endpoint's secret.
-        endpoint = (
-            await WebhookEndpoint.filter(tenant_id=delivery.tenant_id)
-            .order_by("created_at", "id")
-            .first()
-        )
-        if endpoint is None:
-            return None
-    secrets = [endpoint.secret]
-    if (
-        endpoint.previous_secret
-        and endpoint.previous_secret_expires_at
-        and endpoint.previous_secret_expires_at > now
-    ):
-        secrets.append(endpoint.previous_secret)
-    return secrets
-
-
-# --- delivery -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -550,16 +425,3 @@ class SuccessLog:
             delivery.completed_at = completed[outcome.status_code]
             delivery.last_status_code = outcome.status_code
             delivery.last_error = None
-
-
-_worker: DeliveryWorker | None = None
-
-
-def install(worker: DeliveryWorker | None) -> None:
-    global _worker
-    _worker = worker
-
-
-def wake() -> None:
-    if _worker is not None:
-        _worker.wake()
