@@ -3,6 +3,7 @@ and transfers of a web call (routed to the owning process by the call engine) re
 session here."""
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
 from models.agent import Agent
@@ -30,6 +31,24 @@ def stop(call_id: str) -> None:
     session = _sessions.get(call_id)
     if session is not None:
         session.stop(None)
+
+
+async def drive(session: VoiceSession, reader: Coroutine[Any, Any, None]) -> None:
+    """Run ``session`` while ``reader`` feeds it from its transport, until the session ends
+    (the reader stops it when the client ends or leaves). The session is reachable by its
+    call id meanwhile, for API hang-ups and transfers."""
+    add(session)
+    runner = asyncio.create_task(session.run(), name=f"session-{session.call.id}")
+    reading = asyncio.create_task(reader, name=f"reader-{session.call.id}")
+    try:
+        await asyncio.wait({runner})
+    finally:
+        remove(session)
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
+        if not runner.done():
+            session.stop("customer-hangup")
+            await asyncio.gather(runner, return_exceptions=True)
 
 
 def count() -> int:

@@ -160,19 +160,10 @@ async def stream(ws: WebSocket) -> None:
         sink,
         SessionOptions.from_settings(settings, rate, rate),
     )
-    registry.add(session)
     await sink.send_event({"type": "ready", "callId": opened.call.id})
-    runner = asyncio.create_task(session.run(), name=f"session-{opened.call.id}")
-    reader = asyncio.create_task(_read(ws, session), name=f"reader-{opened.call.id}")
     try:
-        await asyncio.wait({runner}, return_when=asyncio.FIRST_COMPLETED)
+        await registry.drive(session, _read(ws, session))
     finally:
-        registry.remove(session)
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
-        if not runner.done():
-            session.stop("customer-hangup")
-            await asyncio.gather(runner, return_exceptions=True)
         if ws.client_state == WebSocketState.CONNECTED and not sink.gone:
             with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
                 await ws.close(code=session.close_code)

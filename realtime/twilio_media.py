@@ -121,18 +121,9 @@ async def media_stream(ws: WebSocket) -> None:
     if session is None:
         await _close(ws, 4404)
         return
-    registry.add(session)
-    runner = asyncio.create_task(session.run(), name=f"twilio-session-{session.call.id}")
-    reader = asyncio.create_task(_read(ws, session), name=f"twilio-reader-{session.call.id}")
     try:
-        await asyncio.wait({runner}, return_when=asyncio.FIRST_COMPLETED)
+        await registry.drive(session, _read(ws, session))
     finally:
-        registry.remove(session)
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
-        if not runner.done():
-            session.stop("customer-hangup")
-            await asyncio.gather(runner, return_exceptions=True)
         await _close(ws, 1000)
 
 

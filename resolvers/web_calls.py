@@ -6,18 +6,13 @@ the prepaid balance. Sandbox (test) keys are never counted or charged.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from models.agent import Agent
-from models.base import new_id
 from models.call import Call
 from models.tenant import Tenant
-from resolvers import agents, calls, concurrency, instance, usage, validation
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.plans import plan_of
+from resolvers import agents, calls, instance, validation
 from resolvers.principals import Principal, get_tenant, require_authenticated
-from resolvers.settings import get_settings
 
 LANGUAGES = ("fr", "en", "es", "ar", "ary")
 WEB_CARRIER = "web"
@@ -42,37 +37,12 @@ async def start_web_call(
     lang = (
         agent.language if language is None else validation.choice(language, "language", LANGUAGES)
     )
-    plan = plan_of(tenant.plan)
-    mode = p.mode
-    price = Decimal(get_settings().call_price_per_minute)
-    if mode == "live" and tenant.prepaid and tenant.credit_balance < price:
-        raise DomainError(
-            ErrorCode.INSUFFICIENT_CREDITS,
-            "the prepaid balance cannot cover a voice session; top up your credits",
-        )
-    call_id = new_id("call")
-    slots = concurrency.get_slots()
-    if not await slots.acquire(
-        tenant.id, call_id, plan.simultaneous_calls, agent.max_duration + calls.SLOT_MARGIN
-    ):
-        raise DomainError(
-            ErrorCode.CONCURRENCY_LIMIT_EXCEEDED,
-            f"the {plan.name} plan allows {plan.simultaneous_calls} simultaneous calls",
-        )
-    try:
-        if mode == "live" and not await usage.try_consume(
-            tenant.id, "sessions", plan.sessions_per_month
-        ):
-            raise DomainError(
-                ErrorCode.QUOTA_EXCEEDED,
-                f"the {plan.name} plan's {plan.sessions_per_month} sessions this month are used up",
-            )
+    async with calls.admission(
+        tenant, agent, p.mode, metric="sessions", what="a voice session"
+    ) as call_id:
         call = await calls.insert_call(
-            tenant, agent, call_id, "web", None, None, WEB_CARRIER, mode, {}, None, lang
+            tenant, agent, call_id, "web", None, None, WEB_CARRIER, p.mode, {}, None, lang
         )
-    except BaseException:
-        await slots.release(tenant.id, call_id)
-        raise
     answered = await calls.mark_answered(call.id)
     return WebCall(answered or call, agent, tenant)
 

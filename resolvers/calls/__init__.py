@@ -5,6 +5,7 @@
 
 from resolvers.calls.api import (
     CallPage,
+    admission,
     create_call,
     get_call,
     handle_control,
@@ -50,6 +51,7 @@ __all__ = [
     "STATUSES",
     "CallPage",
     "add_transcript",
+    "admission",
     "bus_event",
     "create_call",
     "end_call",

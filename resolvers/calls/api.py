@@ -3,6 +3,8 @@ GraphQL share these), and the control messages that reach the process driving a 
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -95,27 +97,7 @@ async def create_call(
     plan = plan_of(tenant.plan)
     if carrier_name != "simulated" and "telephony" not in plan.features:
         raise forbidden("phone calls through a carrier need the Pro or Enterprise plan")
-    price = Decimal(get_settings().call_price_per_minute)
-    if mode == "live" and tenant.prepaid and tenant.credit_balance < price:
-        raise DomainError(
-            ErrorCode.INSUFFICIENT_CREDITS,
-            "the prepaid balance cannot cover a call; top up your credits",
-        )
-    call_id = new_id("call")
-    slots = concurrency.get_slots()
-    if not await slots.acquire(
-        tenant.id, call_id, plan.simultaneous_calls, agent.max_duration + SLOT_MARGIN
-    ):
-        raise DomainError(
-            ErrorCode.CONCURRENCY_LIMIT_EXCEEDED,
-            f"the {plan.name} plan allows {plan.simultaneous_calls} simultaneous calls",
-        )
-    try:
-        if mode == "live" and not await usage.try_consume(tenant.id, "calls", plan.calls_per_month):
-            raise DomainError(
-                ErrorCode.QUOTA_EXCEEDED,
-                f"the {plan.name} plan's {plan.calls_per_month} calls this month are used up",
-            )
+    async with admission(tenant, agent, mode, metric="calls", what="a call") as call_id:
         call = await insert_call(
             tenant,
             agent,
@@ -128,11 +110,45 @@ async def create_call(
             meta,
             hook,
         )
+    await _start_carrier(call, agent)
+    return call
+
+
+@asynccontextmanager
+async def admission(
+    tenant: Tenant, agent: Agent, mode: str, *, metric: str, what: str
+) -> AsyncIterator[str]:
+    """Admit a new call (``metric`` "calls") or voice session ("sessions") under the plan's
+    limits and yield its id: prepaid credit, a simultaneous-call slot (released again if the
+    body fails), then the monthly quota. Sandbox (test) mode is never counted or charged.
+    Raises insufficient_credits, concurrency_limit_exceeded, quota_exceeded."""
+    plan = plan_of(tenant.plan)
+    price = Decimal(get_settings().call_price_per_minute)
+    if mode == "live" and tenant.prepaid and tenant.credit_balance < price:
+        raise DomainError(
+            ErrorCode.INSUFFICIENT_CREDITS,
+            f"the prepaid balance cannot cover {what}; top up your credits",
+        )
+    call_id = new_id("call")
+    slots = concurrency.get_slots()
+    if not await slots.acquire(
+        tenant.id, call_id, plan.simultaneous_calls, agent.max_duration + SLOT_MARGIN
+    ):
+        raise DomainError(
+            ErrorCode.CONCURRENCY_LIMIT_EXCEEDED,
+            f"the {plan.name} plan allows {plan.simultaneous_calls} simultaneous calls",
+        )
+    try:
+        limit = plan.calls_per_month if metric == "calls" else plan.sessions_per_month
+        if mode == "live" and not await usage.try_consume(tenant.id, metric, limit):
+            raise DomainError(
+                ErrorCode.QUOTA_EXCEEDED,
+                f"the {plan.name} plan's {limit} {metric} this month are used up",
+            )
+        yield call_id
     except BaseException:
         await slots.release(tenant.id, call_id)
         raise
-    await _start_carrier(call, agent)
-    return call
 
 
 async def insert_call(
