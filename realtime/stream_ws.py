@@ -143,6 +143,8 @@ async def stream(ws: WebSocket) -> None:
         if principal.kind == "user":
             raise DomainError(ErrorCode.INVALID_API_KEY, "the stream takes an API key, not a token")
         config = await _config(ws)
+        settings = get_settings()
+        voice = engine.providers(settings)  # before the call exists: a misconfiguration fails here
         opened = await web_calls.start_web_call(
             principal, agent_id=config.get("agentId"), language=config.get("language")
         )
@@ -150,13 +152,12 @@ async def stream(ws: WebSocket) -> None:
         await _fail(ws, error)
         return
     rate = int(config.get("sampleRate", 16000))
-    settings = get_settings()
     sink = WebSink(ws)
     session = VoiceSession(
         opened.call,
         opened.agent,
         opened.tenant.timezone,
-        engine.providers(settings),
+        voice,
         sink,
         SessionOptions.from_settings(settings, rate, rate),
     )

@@ -54,7 +54,6 @@ class Listener:
         self._barged = False
         self._paused_end_ms: int | None = None
         self._speculation: asyncio.Task[str] | None = None
-        self.last_heard = time.monotonic()
 
     @property
     def in_turn(self) -> bool:
@@ -86,7 +85,6 @@ class Listener:
                 self._end_of_turn(event, now)
         if not detector.in_turn:
             return
-        self.last_heard = now
         if (
             self._paused_end_ms is not None
             and self._speculation is None
