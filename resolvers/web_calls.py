@@ -12,6 +12,7 @@ from models.agent import Agent
 from models.call import Call
 from models.tenant import Tenant
 from resolvers import agents, calls, instance, validation
+from resolvers.errors import DomainError, ErrorCode
 from resolvers.principals import Principal, get_tenant, require_authenticated
 
 LANGUAGES = ("fr", "en", "es", "ar", "ary")
@@ -32,6 +33,9 @@ async def start_web_call(
     agent_not_configured, invalid_request, concurrency_limit_exceeded, quota_exceeded,
     insufficient_credits."""
     p = require_authenticated(principal)
+    if p.kind == "user":
+        # Contract §1: the stream takes a secret or publishable key, never a dashboard token.
+        raise DomainError(ErrorCode.INVALID_API_KEY, "the stream takes an API key, not a token")
     tenant = await get_tenant(p)
     agent = await agents.agent_for_call(tenant.id, agent_id)
     lang = (

@@ -3,6 +3,7 @@ Whisper, the builtin agent, its tools, eSpeak and the paced playout; each stream
 with its transcript, events, webhooks and latency."""
 
 import asyncio
+import base64
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
@@ -313,3 +314,24 @@ async def test_twenty_concurrent_streams(client: httpx.AsyncClient, base: str) -
     for row in rows:
         users = [line for line in row.transcript if line["role"] == "user"]
         assert len(users) == 2, row.transcript
+
+
+async def test_a_48_khz_stream_is_heard_and_answered_at_48_khz(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    shop = await make_shop(client)
+    async with open_stream(base, shop.key, rate=48000) as voice:
+        await voice.config("agent_en", "en", rate=48000)
+        await greeted(voice)
+        await voice.say("en_hours.wav")
+        heard = await voice.expect("transcript", role="user")
+        assert "opening hours" in heard["text"].lower()
+        await voice.expect("audio")
+        await voice.send({"type": "end"})
+        await voice.expect("end")
+    frames = [base64.b64decode(m["audio"]) for m in voice.of("audio")]
+    # 20 ms of PCM16 at the client's rate, not the pipeline's 16 kHz (a sentence's last frame
+    # may be shorter).
+    full = 48000 // 50 * 2
+    assert max(len(f) for f in frames) == full
+    assert sum(len(f) == full for f in frames) >= 0.9 * len(frames)

@@ -194,3 +194,11 @@ async def test_starter_plan_concurrency_limit_on_streams(
     finally:
         for cm in streams:
             await cm.__aexit__(None, None, None)
+
+
+async def test_a_dashboard_token_is_not_a_stream_key(client: httpx.AsyncClient, base: str) -> None:
+    shop = await make_shop(client)
+    frames, code = await _frames_and_close(stream_url(base, shop.ctx.token), _config())
+    assert frames[0]["code"] == "invalid_api_key"
+    assert code == 4401
+    assert await Call.filter(tenant_id=shop.ctx.id).count() == 0
