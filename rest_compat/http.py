@@ -8,6 +8,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from resolvers.errors import DomainError, forbidden, invalid
+from resolvers.json_input import parse_json_object
 from resolvers.principals import Principal, require_authenticated
 
 
@@ -40,39 +41,7 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
         if required:
             raise invalid("a JSON object body is required")
         return {}
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise invalid(f"malformed JSON: {exc}") from exc
-    except RecursionError as exc:
-        raise invalid("malformed JSON: nested too deeply") from exc
-    if not isinstance(data, dict):
-        raise invalid("the body must be a JSON object")
-    if not _storable(data):
-        raise invalid("malformed JSON: strings must not contain NUL or unpaired surrogates")
-    return data
-
-
-def _storable(data: Any) -> bool:
-    """JSON may escape NUL (PostgreSQL text refuses it) and lone surrogates (no UTF-8 encoding
-    exists, so every database driver fails); such input is the client's error, not a 500.
-    Iterative: a deeply nested body must not exhaust the stack."""
-    stack = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                return False
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-        elif isinstance(value, dict):
-            stack.extend(value.keys())
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-    return True
+    return parse_json_object(raw)
 
 
 def only_query(request: Request, allowed: tuple[str, ...]) -> None:

@@ -4,12 +4,7 @@ from typing import Any
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 
 from schema.agents import AgentMutation, AgentQuery
@@ -19,11 +14,10 @@ from schema.bookings import BookingQuery
 from schema.calls import CallMutation, CallQuery, CallSubscription
 from schema.errors import ErrorCodes, Schema
 from schema.keys import KeyMutation, KeyQuery
+from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_SELECTIONS, DocumentLimits
 from schema.tenants import TenantMutation, TenantQuery
 from schema.webhooks import WebhookMutation, WebhookQuery
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
 Query = merge_types(
@@ -52,15 +46,17 @@ Subscription.__strawberry_definition__.description = "Live events over graphql-t
 
 def build_schema(*, development: bool) -> strawberry.Schema:
     extensions: list[Any] = [
-        ErrorCodes,
+        lambda: ErrorCodes(suggestions=development),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # Depth, aliases and expanded size, in time linear in the document, before validation.
+        DocumentLimits,
     ]
     if not development:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions)
 
+
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_SELECTIONS", "MAX_TOKENS", "build_schema", "schema"]
 
 # The schema as exported to schema.graphql (the SDL does not depend on the environment).
 schema = build_schema(development=True)

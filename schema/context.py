@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import strawberry
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
@@ -37,6 +38,9 @@ class Context:
     client_ip: str | None
     loaders: Loaders = field(default_factory=Loaders.build)
     connection_params: dict[str, object] | None = None
+    # Strawberry's sub-response of an HTTP request (status and headers it may set); None on
+    # a websocket.
+    response: Response | None = None
 
     def caller(self) -> Principal | None:
         """The authenticated caller; an invalid credential that was sent raises its error."""

@@ -1,6 +1,7 @@
 """Every GraphQL error carries the contract's code and status in its extensions."""
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -16,7 +17,12 @@ from resolvers.errors import STATUS_BY_CODE, DomainError, ErrorCode
 log = logging.getLogger("vocalia.graphql")
 
 
-def coded(error: GraphQLError) -> GraphQLError:
+# graphql-core appends "Did you mean 'email'?" to validation messages: with introspection off
+# that would spell out the schema a name at a time.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def coded(error: GraphQLError, *, suggestions: bool = True) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
         return error
@@ -30,8 +36,9 @@ def coded(error: GraphQLError) -> GraphQLError:
             if ext["code"] in ErrorCode._value2member_map_
             else 400,
         )
+        message = error.message if suggestions else _SUGGESTION.sub("", error.message)
         return GraphQLError(
-            error.message,
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
@@ -91,7 +98,12 @@ class Schema(strawberry.Schema):
 
 class ErrorCodes(SchemaExtension):
     """Domain errors keep their code; validation errors become invalid_request; anything
-    unexpected is logged and masked as internal_error."""
+    unexpected is logged and masked as internal_error. Without ``suggestions`` (production)
+    messages name no field the caller did not write."""
+
+    def __init__(self, *, suggestions: bool = True) -> None:
+        super().__init__()
+        self.suggestions = suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -102,12 +114,12 @@ class ErrorCodes(SchemaExtension):
             self.execution_context.pre_execution_errors,
         ):
             if errors:
-                errors[:] = [coded(e) for e in errors]
+                errors[:] = [coded(e, suggestions=self.suggestions) for e in errors]
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         # A subscription sends each result before on_operation resumes: code them here too
         # (coded() is idempotent, so on_operation may see them again).
         errors = getattr(result, "errors", None)
         if errors:
-            errors[:] = [coded(e) for e in errors]
+            errors[:] = [coded(e, suggestions=self.suggestions) for e in errors]
         yield

@@ -1,6 +1,7 @@
 """The GraphQL ASGI endpoint: context from the HTTP gate or from connection_init; websocket
 subscriptions through schema.ws, sharing each event's execution (schema.subscriptions)."""
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.json_input import parse_json_object
 from resolvers.principals import authenticate
 from schema import build_schema
 from schema.context import Context, Loaders
@@ -44,6 +46,22 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=10),
         )
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """HTTP bodies: the one parser every transport uses; anything but a JSON object is a
+        400 (Strawberry would answer 500 for a string, null, a big integer or deep nesting)."""
+        try:
+            return parse_json_object(data, what="a GraphQL request")
+        except DomainError as exc:
+            raise HTTPException(400, exc.message) from exc
+
+    def decode_json(self, data: str | bytes) -> object:
+        """WebSocket messages: a message that is not a JSON object is not JSON to the protocol
+        (graphql-transport-ws closes 4400)."""
+        try:
+            return parse_json_object(data, what="a message")
+        except DomainError as exc:
+            raise json.JSONDecodeError(exc.message, "", 0) from exc
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -70,6 +88,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             auth_error=error if isinstance(error, DomainError) else None,
             client_ip=request.client.host if request.client else None,
             loaders=Loaders.build(cache=not isinstance(request, WebSocket)),
+            response=response if isinstance(response, Response) else None,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
