@@ -8,11 +8,11 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.base import new_id
-from resolvers.errors import DomainError, ErrorCode, unauthenticated
+from resolvers.errors import DomainError, ErrorCode
 from resolvers.limits import RateResult, get_limiter
 from resolvers.origins import origin_known
 from resolvers.plans import plan_of
-from resolvers.principals import Principal, authenticate, origin_allowed, rate_limited
+from resolvers.principals import Principal, authenticate_bearer, origin_allowed, rate_limited
 from resolvers.settings import get_settings
 from rest_compat.errors import error_response
 
@@ -23,6 +23,15 @@ _CORS_EXPOSE_HEADERS = (
     "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
 )
 RATE_WINDOW = 60.0
+# The routes a tenant's website calls from the browser (the Voice Widget): a tenant's allowed
+# origins get CORS there only. The dashboard routes answer CORS to the platform's own
+# dashboard origins (VOCALIA_CORS_ORIGINS) and to nobody else, so a script on a tenant's
+# site cannot drive the dashboard API with a user's token.
+_WIDGET_ROUTES = re.compile(r"^/(respond|api/tenants/[^/]+/widget-config|v1/widget(/.*)?)$")
+
+
+def widget_route(path: str) -> bool:
+    return _WIDGET_ROUTES.match(path) is not None
 
 
 class _BodyTooLarge(Exception):
@@ -48,7 +57,7 @@ class GateMiddleware:
         extra: dict[str, str] = {"X-Request-Id": state["request_id"]}
 
         if scope["method"] == "OPTIONS" and origin and "access-control-request-method" in headers:
-            await self._preflight(scope, send, origin, extra)
+            await self._preflight(scope, send, origin, extra, scope["path"])
             return
 
         settings = get_settings()
@@ -64,19 +73,19 @@ class GateMiddleware:
                 )
                 return
 
-        principal = await self._authenticate(headers, state, origin)
+        principal = await self._authenticate(headers, state, origin, scope.get("client"))
         if principal is not None:
             result = await get_limiter().hit(
                 principal.rate_key, plan_of(principal.plan).requests_per_minute, RATE_WINDOW
             )
             extra.update(_rate_headers(result))
             if not result.allowed:
-                extra.update(await self._cors_for(origin, principal))
+                extra.update(await self._cors_for(origin, principal, scope["path"]))
                 await error_response(rate_limited(result.retry_after), scope, extra)(
                     scope, receive, send
                 )
                 return
-        extra.update(await self._cors_for(origin, principal))
+        extra.update(await self._cors_for(origin, principal, scope["path"]))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -89,16 +98,16 @@ class GateMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     async def _authenticate(
-        self, headers: Headers, state: dict[str, Any], origin: str | None
+        self, headers: Headers, state: dict[str, Any], origin: str | None, client: Any
     ) -> Principal | None:
         value = headers.get("authorization")
         if value is None:
             return None
-        scheme, _, token = value.partition(" ")
         try:
-            if scheme.lower() != "bearer" or not token.strip():
-                raise unauthenticated("the Authorization header must be: Bearer <token>")
-            principal = await authenticate(token, origin=origin)
+            # The socket peer, as rest_compat.http.client_ip: failures are limited per IP.
+            principal = await authenticate_bearer(
+                value, origin=origin, client_ip=client[0] if client else None
+            )
         except DomainError as exc:
             state["auth_error"] = exc
             return None
@@ -136,11 +145,13 @@ class GateMiddleware:
         return replay
 
     async def _preflight(
-        self, scope: Scope, send: Send, origin: str, extra: dict[str, str]
+        self, scope: Scope, send: Send, origin: str, extra: dict[str, str], path: str
     ) -> None:
         settings = get_settings()
         normalized = origin.rstrip("/").lower()
-        allowed = normalized in settings.cors_origins or await origin_known(normalized)
+        allowed = normalized in settings.cors_origins or (
+            widget_route(path) and await origin_known(normalized)
+        )
         headers = {**extra, "Vary": "Origin"}
         if allowed:
             headers.update(
@@ -170,11 +181,14 @@ class GateMiddleware:
             }
         return {"Vary": "Origin"} if origin else {}
 
-    async def _cors_for(self, origin: str | None, principal: Principal | None) -> dict[str, str]:
+    async def _cors_for(
+        self, origin: str | None, principal: Principal | None, path: str
+    ) -> dict[str, str]:
         settings = get_settings()
         headers = self._cors(origin, principal, settings)
         if (
             origin
+            and widget_route(path)
             and "Access-Control-Allow-Origin" not in headers
             and principal is not None
             and principal.tenant_id

@@ -188,10 +188,14 @@ def _preflight(origin: str) -> dict[str, str]:
     }
 
 
+def _widget(t: object) -> str:
+    return f"/api/tenants/{t.id}/widget-config"  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("origin", [SHOP, "https://SHOP.example.com", PLATFORM])
 async def test_preflight_from_an_allowed_origin(client: httpx.AsyncClient, origin: str) -> None:
-    await _with_origin(client)
-    r = await client.options("/api/auth/me", headers=_preflight(origin))
+    t = await _with_origin(client)
+    r = await client.options(_widget(t), headers=_preflight(origin))
     assert r.status_code == 204
     assert r.content == b""
     assert r.headers["access-control-allow-origin"] == origin
@@ -203,31 +207,45 @@ async def test_preflight_from_an_allowed_origin(client: httpx.AsyncClient, origi
 
 
 async def test_preflight_from_an_unknown_origin(client: httpx.AsyncClient) -> None:
-    await _with_origin(client)
+    t = await _with_origin(client)
     for origin in ("https://evil.example", "https://shop.example.com.evil.example", "null"):
-        r = await client.options("/api/auth/me", headers=_preflight(origin))
+        r = await client.options(_widget(t), headers=_preflight(origin))
         assert r.status_code == 204
         assert "access-control-allow-origin" not in r.headers
         assert "access-control-allow-methods" not in r.headers
         assert r.headers["vary"] == "Origin"
 
 
+async def test_a_tenant_origin_gets_cors_only_on_the_widget_routes(
+    client: httpx.AsyncClient,
+) -> None:
+    t = await _with_origin(client)
+    for path in ("/api/auth/me", f"/api/tenants/{t.id}/usage", "/v1/calls", "/graphql"):  # type: ignore[attr-defined]
+        r = await client.options(path, headers=_preflight(SHOP))
+        assert "access-control-allow-origin" not in r.headers, path
+        r = await client.get(path, headers={**t.headers, "Origin": SHOP})  # type: ignore[attr-defined]
+        assert "access-control-allow-origin" not in r.headers, path
+    # The platform's own dashboard keeps every route.
+    r = await client.options(f"/api/tenants/{t.id}/usage", headers=_preflight(PLATFORM))  # type: ignore[attr-defined]
+    assert r.headers["access-control-allow-origin"] == PLATFORM
+
+
 async def test_actual_request_from_the_tenants_origin(client: httpx.AsyncClient) -> None:
     t = await _with_origin(client)
-    r = await client.get("/api/auth/me", headers={**t.headers, "Origin": SHOP})  # type: ignore[attr-defined]
+    r = await client.get(_widget(t), headers={**t.headers, "Origin": SHOP})  # type: ignore[attr-defined]
     assert r.status_code == 200
     assert r.headers["access-control-allow-origin"] == SHOP
     exposed = {h.strip() for h in r.headers["access-control-expose-headers"].split(",")}
     assert {"X-Request-Id", "X-RateLimit-Remaining", "Retry-After"} <= exposed
     # An origin another tenant allowed is no origin of this caller's.
     other = await make_tenant()
-    r = await client.get("/api/auth/me", headers={**other.headers, "Origin": SHOP})
+    r = await client.get(_widget(other), headers={**other.headers, "Origin": SHOP})
     assert r.status_code == 200
     assert "access-control-allow-origin" not in r.headers
     # Without credentials the tenant is unknown: no ACAO either.
     r = await client.get("/api/health", headers={"Origin": SHOP})
     assert "access-control-allow-origin" not in r.headers
-    r = await client.get("/api/auth/me", headers={**t.headers, "Origin": "https://evil.example"})  # type: ignore[attr-defined]
+    r = await client.get(_widget(t), headers={**t.headers, "Origin": "https://evil.example"})  # type: ignore[attr-defined]
     assert r.status_code == 200
     assert "access-control-allow-origin" not in r.headers
 
