@@ -11,4 +11,5 @@ MODEL_MODULES = [
     "models.booking",
     "models.webhook",
     "models.process",
+    "models.idempotency",
 ]

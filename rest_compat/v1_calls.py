@@ -7,7 +7,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from models.call import Call
-from resolvers import calls
+from resolvers import calls, idempotency
 from resolvers.errors import forbidden, invalid
 from resolvers.principals import Principal, require_authenticated
 from rest_compat.http import iso, json_body, json_response, only_query, principal_of
@@ -59,15 +59,25 @@ def _int(request: Request, name: str, default: int) -> int:
 async def create(request: Request) -> Response:
     principal = v1_principal(request)
     body = await json_body(request)
-    call = await calls.create_call(
-        principal,
-        to=body.get("to"),
-        agent_id=body.get("agentId"),
-        from_number=body.get("from"),
-        metadata=body.get("metadata"),
-        webhook_url=body.get("webhookUrl"),
+
+    async def run() -> tuple[int, Any]:
+        call = await calls.create_call(
+            principal,
+            to=body.get("to"),
+            agent_id=body.get("agentId"),
+            from_number=body.get("from"),
+            metadata=body.get("metadata"),
+            webhook_url=body.get("webhookUrl"),
+        )
+        return 201, call_json(call)
+
+    answer = await idempotency.once(
+        principal, request.headers.get("idempotency-key"), "POST /v1/calls", body, run
     )
-    return json_response(call_json(call), status=201)
+    response = json_response(answer.body, status=answer.status)
+    if answer.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 async def list_(request: Request) -> Response:

@@ -37,6 +37,7 @@ from resolvers import (
     calls,
     demo,
     events,
+    idempotency,
     keys,
     origins,
     tenants,
@@ -114,9 +115,17 @@ async def b_telephony(b: TenantCtx) -> tuple[str, str]:
     number = await agents.add_phone_number(b.principal, {"number": B_NUMBER})
     configure(get_settings().with_overrides(sim_ring_seconds=0.02, sim_answer_seconds=3600))
     sandbox = Principal(kind="secret_key", tenant_id=b.id, role="service", plan="pro", mode="test")
-    call = await calls.create_call(
-        sandbox, to=B_CALLEE, agent_id=B_AGENT, metadata={"order": B_ORDER}
-    )
+    body = {"to": B_CALLEE, "agentId": B_AGENT, "metadata": {"order": B_ORDER}}
+
+    async def create() -> tuple[int, Any]:
+        made = await calls.create_call(
+            sandbox, to=B_CALLEE, agent_id=B_AGENT, metadata={"order": B_ORDER}
+        )
+        return 201, {"id": made.id}
+
+    # Placed with an Idempotency-Key, so B has a row in that table too.
+    answer = await idempotency.once(sandbox, B_ORDER, "POST /v1/calls", body, create)
+    call = await calls.get_call(sandbox, answer.body["id"])
     while (await calls.get_call(sandbox, call.id)).status != "ringing":
         await asyncio.sleep(0.01)
     return number.id, call.id
@@ -283,6 +292,7 @@ POPULATED = {
     "bookings",
     "leads",
     "callbacks",
+    "idempotency_keys",
 }
 # Platform tables: no tenant's data in them.
 UNSCOPED = {ProcessHeartbeat}

@@ -217,3 +217,30 @@ async def test_a_subscriber_on_one_process_sees_a_call_created_on_the_other(
                 assert event["type"] == "call.initiated"
                 seen.add(event["callId"])
         assert probe in seen
+
+
+async def test_one_idempotency_key_makes_one_call_across_two_processes(
+    two_servers: list[servers.Server],
+) -> None:
+    first, second = two_servers
+    key = await secret_key(first.url)
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": f"mp-{uuid.uuid4().hex}"}
+    body = {"to": "+212612345678", "agentId": "agent_support_fr", "metadata": LONG_SCRIPT}
+    async with httpx.AsyncClient(timeout=20) as c:
+        answers = await asyncio.gather(
+            *(
+                c.post(f"{server.url}/v1/calls", json=body, headers=headers)
+                for server in (first, second) * 4
+            )
+        )
+        ids = {r.json()["id"] for r in answers if r.status_code == 201}
+        assert len(ids) == 1, [r.text for r in answers]
+        assert {r.status_code for r in answers} <= {201, 409}
+        # Once the first answer is stored, either process replays it.
+        for server in (first, second):
+            again = await c.post(f"{server.url}/v1/calls", json=body, headers=headers)
+            assert (again.status_code, again.json()["id"]) == (201, next(iter(ids)))
+            assert again.headers["idempotent-replayed"] == "true"
+        listed = await c.get(f"{first.url}/v1/calls", headers={"Authorization": f"Bearer {key}"})
+        assert listed.json()["total"] == 1
+        await c.post(f"{first.url}/v1/calls/{next(iter(ids))}/hangup", headers=headers)
