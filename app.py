@@ -19,7 +19,18 @@ from realtime import engine, registry, stream_ws, twilio_media, twilio_routes, w
 from realtime.carriers.simulated import SimulatedCarrier
 from realtime.carriers.twilio import TwilioCarrier
 from realtime.metrics import exposition
-from resolvers import calls, carriers, concurrency, db, demo, events, instance, limits, outbox
+from resolvers import (
+    calls,
+    carriers,
+    concurrency,
+    db,
+    demo,
+    events,
+    instance,
+    limits,
+    outbox,
+    revocation,
+)
 from resolvers.errors import DomainError
 from resolvers.settings import Settings, SettingsError, configure
 from rest_compat.errors import EXCEPTION_HANDLERS
@@ -52,6 +63,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         bus = events.Bus(events.bus_url(settings.redis_url))
         await bus.connect()
         events.install(bus)
+        await revocation.start(
+            settings.redis_url, settings.redis_prefix, settings.socket_slot_ttl, bus
+        )
         workers.configure(settings.voice_workers)
         web = registry.WebCarrier()
         carriers.install(web)
@@ -94,6 +108,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             carriers.uninstall_all()
             await worker.stop()
             outbox.install(None)
+            await revocation.stop()
             events.install(None)
             await bus.disconnect()
             await slots.close()

@@ -22,6 +22,9 @@ class User(TimestampedModel):
     failed_window_start = fields.DatetimeField(null=True)
     locked_until = fields.DatetimeField(null=True)
     last_login_at = fields.DatetimeField(null=True)
+    # In every access token (claim sv); a password change increments it, which ends every
+    # session issued before.
+    session_version = fields.IntField(default=0)
 
     class Meta:
         table = "users"

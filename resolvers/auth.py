@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.base import BASE36, new_id, random_string
 from models.credential import ApiKey
 from models.tenant import Tenant
 from models.user import RefreshToken, User
-from resolvers import audit, validation
+from resolvers import audit, revocation, validation
 from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, unauthenticated
 from resolvers.limits import get_limiter
 from resolvers.plans import PLAN_NAMES
@@ -127,12 +128,20 @@ async def register(
 
 async def _issue_session(user: User, family_id: str | None = None) -> Session:
     settings = get_settings()
-    access, ttl = issue_access_token(user.id, user.tenant_id, user.role)
+    family_id = family_id or new_id("fam")
+    # The family is the session: its access tokens carry it (sid), logout ends it.
+    access, ttl = issue_access_token(
+        user.id,
+        user.tenant_id,
+        user.role,
+        session_id=family_id,
+        session_version=user.session_version,
+    )
     refresh = new_refresh_token()
     await RefreshToken.create(
         id=new_id("rtk"),
         user=user,
-        family_id=family_id or new_id("fam"),
+        family_id=family_id,
         token_hash=sha256_hex(refresh),
         expires_at=datetime.now(UTC) + timedelta(seconds=settings.refresh_token_ttl),
     )
@@ -205,6 +214,7 @@ async def refresh(*, refresh_token: object, client_ip: str | None = None) -> Ses
             ErrorCode.INVALID_REQUEST, "refresh_token is required", param="refresh_token"
         )
     now = datetime.now(UTC)
+    reused = False
     async with in_transaction():
         row = (
             await RefreshToken.filter(token_hash=sha256_hex(refresh_token))
@@ -224,14 +234,20 @@ async def refresh(*, refresh_token: object, client_ip: str | None = None) -> Ses
             await audit.record(
                 row.user.tenant_id, "auth.refresh_reuse", actor_id=row.user.id, ip=client_ip
             )
-            row = None  # raise after the commit: raising inside would roll the revocation back
-        if row is not None:
+            # Raise after the commit: raising inside would roll the revocation back.
+            reused = True
+        if not reused:
             return await _issue_session(row.user, family_id=row.family_id)
+    # A stolen token's family: its access tokens stop now too, not when they expire.
+    await revocation.end_sessions(
+        row.user.tenant_id, row.user.id, [row.family_id], "session revoked"
+    )
     raise unauthenticated("refresh token reused: the session was revoked, log in again")
 
 
 async def logout(principal: Principal | None, *, refresh_token: object = None) -> None:
-    """Revoke the given refresh token's family, or all of the user's sessions.
+    """End the caller's session (and the given refresh token's), or, without a refresh token,
+    every session of the user: their access tokens are refused at once, their sockets close.
     Raises invalid_request (a refresh_token that is not a string), invalid_api_key."""
     p = require_user(principal)
     if refresh_token is not None and not isinstance(refresh_token, str):
@@ -239,16 +255,23 @@ async def logout(principal: Principal | None, *, refresh_token: object = None) -
         raise DomainError(
             ErrorCode.INVALID_REQUEST, "refresh_token must be a string", param="refresh_token"
         )
+    user_id = str(p.user_id)
     now = datetime.now(UTC)
-    qs = RefreshToken.filter(user_id=p.user_id, revoked_at=None)
+    qs = RefreshToken.filter(user_id=user_id, revoked_at=None)
     if isinstance(refresh_token, str) and refresh_token:
-        row = await RefreshToken.get_or_none(
-            token_hash=sha256_hex(refresh_token), user_id=p.user_id
-        )
-        if row is None:
-            return
-        qs = qs.filter(family_id=row.family_id)
-    await qs.update(revoked_at=now)
+        row = await RefreshToken.get_or_none(token_hash=sha256_hex(refresh_token), user_id=user_id)
+        sessions = {p.session_id} if p.session_id else set()
+        if row is not None:
+            await qs.filter(family_id=row.family_id).update(revoked_at=now)
+            sessions.add(row.family_id)
+        await revocation.end_sessions(p.tenant_id, user_id, sorted(sessions), "logged out")
+        return
+    async with in_transaction():
+        await qs.update(revoked_at=now)
+        await User.filter(id=user_id).update(session_version=F("session_version") + 1)
+        me = await User.get_or_none(id=user_id).only("id", "session_version")
+    if me is not None:
+        await revocation.end_all_sessions(p.tenant_id, user_id, me.session_version, "logged out")
 
 
 async def get_me(principal: Principal | None) -> User:
@@ -298,8 +321,8 @@ async def change_password(
     new_password: object,
     client_ip: str | None = None,
 ) -> None:
-    """Check the current password, set the new one, revoke every refresh token.
-    Raises invalid_api_key (wrong current password), invalid_request."""
+    """Check the current password, set the new one, end every session (refresh tokens, access
+    tokens, sockets). Raises invalid_api_key (wrong current password), invalid_request."""
     user = await get_me(principal)
     if not isinstance(current_password, str):
         raise DomainError(
@@ -312,11 +335,17 @@ async def change_password(
         )
     new_hash = await hash_password(new_v)
     async with in_transaction():
-        user.password_hash = new_hash
-        await user.save(update_fields=["password_hash", "updated_at"])
+        await User.filter(id=user.id).update(
+            password_hash=new_hash,
+            session_version=F("session_version") + 1,
+            updated_at=datetime.now(UTC),
+        )
+        version = (await User.get(id=user.id).only("id", "session_version")).session_version
         await RefreshToken.filter(user_id=user.id, revoked_at=None).update(
             revoked_at=datetime.now(UTC)
         )
         await audit.record(
             user.tenant_id, "user.password_changed", actor_id=user.id, target=user.id, ip=client_ip
         )
+    # Every session issued before, this one included, ends now on every process.
+    await revocation.end_all_sessions(user.tenant_id, user.id, version, "password changed")

@@ -7,9 +7,9 @@ from tortoise.transactions import in_transaction
 
 from models.base import new_id
 from models.credential import ApiKey
-from resolvers import audit, validation
+from resolvers import audit, revocation, validation
 from resolvers.errors import invalid, not_found
-from resolvers.principals import Principal, get_tenant, require_manager
+from resolvers.principals import Principal, get_tenant, require_fresh_session, require_manager
 from resolvers.security import (
     PUBLISHABLE_LIVE_PREFIX,
     SECRET_LIVE_PREFIX,
@@ -48,15 +48,18 @@ async def get_tenant_key(principal: Principal | None, tenant_id: str | None = No
 async def rotate_tenant_key(
     principal: Principal | None, tenant_id: str | None = None, client_ip: str | None = None
 ) -> IssuedKey:
-    """A new vk_ key, shown once; the old one stops working at once. Audit-logged."""
+    """A new vk_ key, shown once; the old one stops working at once (its sockets close).
+    Audit-logged. Raises invalid_api_key (a token older than the last password change),
+    insufficient_permissions, resource_not_found."""
     p = require_manager(principal)
     tenant = await get_tenant(p, tenant_id)
+    await require_fresh_session(p)
     clear = new_tenant_key()
     now = datetime.now(UTC)
     async with in_transaction():
-        revoked = await ApiKey.filter(tenant_id=tenant.id, kind="tenant", revoked_at=None).update(
-            revoked_at=now
-        )
+        old = ApiKey.filter(tenant_id=tenant.id, kind="tenant", revoked_at=None)
+        old_ids = [str(i) for i in await old.values_list("id", flat=True)]
+        revoked = await ApiKey.filter(id__in=old_ids, revoked_at=None).update(revoked_at=now)
         key = await ApiKey.create(
             id=new_id("key"),
             tenant=tenant,
@@ -73,6 +76,7 @@ async def rotate_tenant_key(
             ip=client_ip,
             data={"revoked": revoked, "masked": key.masked},
         )
+    await revocation.revoke_keys(tenant.id, old_ids, "API key rotated")
     return IssuedKey(key=key, secret=clear)
 
 
@@ -84,9 +88,11 @@ async def create_key(
     name: object = None,
     tenant_id: str | None = None,
 ) -> IssuedKey:
-    """Create a voc_sk_live_, voc_sk_test_ or voc_pk_live_ key (shown once). Raises invalid_request."""
+    """Create a voc_sk_live_, voc_sk_test_ or voc_pk_live_ key (shown once). Raises
+    invalid_request, invalid_api_key (a token older than the last password change)."""
     p = require_manager(principal)
     tenant = await get_tenant(p, tenant_id)
+    await require_fresh_session(p)
     kind_v = validation.choice(kind, "kind", KEY_KINDS)
     mode_v = validation.choice(mode, "mode", KEY_MODES)
     if kind_v == "publishable" and mode_v != "live":
@@ -132,7 +138,8 @@ async def list_keys(
 
 
 async def revoke_key(principal: Principal | None, key_id: object) -> ApiKey:
-    """Raises resource_not_found for an unknown key or another tenant's key."""
+    """Revoke at once: requests and open sockets with it end (4401). Raises
+    resource_not_found for an unknown key or another tenant's key."""
     p = require_manager(principal)
     if not isinstance(key_id, str):
         raise invalid("id is required", param="id")
@@ -150,4 +157,5 @@ async def revoke_key(principal: Principal | None, key_id: object) -> ApiKey:
             key.revoked_at = datetime.now(UTC)
             await key.save(update_fields=["revoked_at", "updated_at"])
             await audit.record(key.tenant_id, "api_key.revoked", principal=p, target=key.id)
+        await revocation.revoke_keys(key.tenant_id, [key.id], "API key revoked")
     return key

@@ -1,5 +1,9 @@
-"""Request rate limits: an exact sliding window, in memory by default, in Redis when shared."""
+"""Request rate limits: an exact sliding window, in memory by default, in Redis when shared;
+failed authentications per client IP; sockets per credential."""
 
+import asyncio
+import contextlib
+import logging
 import math
 import time
 from collections import deque
@@ -7,6 +11,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from models.base import new_id
+
+log = logging.getLogger("vocalia.limits")
+
+# Contract section 4: a socket holds at most 20 subscriptions, a key or user at most 50 sockets.
+MAX_SUBSCRIPTIONS_PER_SOCKET = 20
+MAX_SOCKETS_PER_CREDENTIAL = 50
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,7 @@ class MemoryRateLimiter:
 
     async def reset(self) -> None:
         self._logs.clear()
+        _blocked_ips.clear()
 
     async def close(self) -> None:
         return None
@@ -113,6 +124,7 @@ class RedisRateLimiter:
     async def reset(self) -> None:
         async for key in self._redis.scan_iter(match=self._prefix + "*", count=1000):
             await self._redis.delete(key)
+        _blocked_ips.clear()
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -135,3 +147,167 @@ def get_limiter() -> RateLimiter:
 
 def make_limiter(redis_url: str | None, prefix: str) -> RateLimiter:
     return RedisRateLimiter(redis_url, prefix) if redis_url else MemoryRateLimiter()
+
+
+# --- failed authentications per client IP ------------------------------------------------
+
+# IPs that used up their failures, until when (epoch seconds). The count itself lives in the
+# limiter (shared through Redis); this copy lets the next credential from a blocked IP be
+# refused without any lookup at all. Another process learns of the block at its own next
+# failure from that IP.
+_blocked_ips: dict[str, float] = {}
+
+
+def auth_blocked(client_ip: str) -> int | None:
+    """Seconds until this IP may authenticate again, or None when it may now."""
+    until = _blocked_ips.get(client_ip)
+    if until is None:
+        return None
+    left = until - time.time()
+    if left <= 0:
+        _blocked_ips.pop(client_ip, None)
+        return None
+    return max(1, math.ceil(left))
+
+
+async def auth_failed(client_ip: str, limit: int, window: float) -> int | None:
+    """Count one failed authentication; seconds to wait when this one is over the limit."""
+    result = await get_limiter().hit(f"ip:authfail:{client_ip}", limit, window)
+    if not result.allowed or result.remaining == 0:
+        if len(_blocked_ips) > 10_000:
+            now = time.time()
+            for ip in [ip for ip, until in _blocked_ips.items() if until <= now]:
+                del _blocked_ips[ip]
+        _blocked_ips[client_ip] = time.time() + (result.retry_after or (result.reset - time.time()))
+    return None if result.allowed else result.retry_after
+
+
+# --- sockets per credential ----------------------------------------------------------------
+
+
+class SocketSlots(Protocol):
+    async def acquire(self, owner: str, socket_id: str, limit: int) -> bool: ...
+    async def release(self, owner: str, socket_id: str) -> None: ...
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MemorySocketSlots:
+    def __init__(self) -> None:
+        self._held: dict[str, set[str]] = {}
+
+    async def acquire(self, owner: str, socket_id: str, limit: int) -> bool:
+        held = self._held.setdefault(owner, set())
+        if len(held) >= limit:
+            return False
+        held.add(socket_id)
+        return True
+
+    async def release(self, owner: str, socket_id: str) -> None:
+        held = self._held.get(owner)
+        if held is not None:
+            held.discard(socket_id)
+            if not held:
+                del self._held[owner]
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._held.clear()
+
+
+# A ZSET per owner: member = socket id, score = when its slot expires (Redis' clock). A
+# process refreshes its sockets' slots every third of the TTL; a crashed one stops, and its
+# slots fall out at the next acquire after they expire.
+_ACQUIRE_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local ttl = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(ttl * 1000))
+return 1
+"""
+_REFRESH_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local ttl = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], 'XX', now + ttl, ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], math.ceil(ttl * 1000))
+return 1
+"""
+
+
+class RedisSocketSlots:
+    """Socket counts shared by every process."""
+
+    def __init__(self, url: str, prefix: str, ttl: float) -> None:
+        import redis.asyncio as aioredis
+
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=50, timeout=10)
+        self._redis = aioredis.Redis.from_pool(pool)
+        self._prefix = f"{prefix}:ws:"
+        self.ttl = ttl
+        self._acquire = self._redis.register_script(_ACQUIRE_SCRIPT)
+        self._refresh = self._redis.register_script(_REFRESH_SCRIPT)
+        self._held: dict[str, set[str]] = {}
+        self._refresher: asyncio.Task[None] | None = None
+
+    async def acquire(self, owner: str, socket_id: str, limit: int) -> bool:
+        ok = await self._acquire(keys=[self._prefix + owner], args=[self.ttl, limit, socket_id])
+        if ok:
+            self._held.setdefault(owner, set()).add(socket_id)
+        return bool(ok)
+
+    async def release(self, owner: str, socket_id: str) -> None:
+        held = self._held.get(owner)
+        if held is not None:
+            held.discard(socket_id)
+            if not held:
+                del self._held[owner]
+        await self._redis.zrem(self._prefix + owner, socket_id)
+
+    async def refresh(self) -> None:
+        for owner, held in list(self._held.items()):
+            if held:
+                await self._refresh(keys=[self._prefix + owner], args=[self.ttl, *held])
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                await self.refresh()
+            except Exception:
+                log.exception("could not refresh socket slots")
+
+    async def start(self) -> None:
+        self._refresher = asyncio.create_task(self._refresh_loop(), name="socket-slots")
+
+    async def close(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        await self._redis.aclose()
+
+
+_socket_slots: SocketSlots = MemorySocketSlots()
+
+
+def install_socket_slots(slots: SocketSlots) -> None:
+    global _socket_slots
+    _socket_slots = slots
+
+
+def get_socket_slots() -> SocketSlots:
+    return _socket_slots
+
+
+def make_socket_slots(redis_url: str | None, prefix: str, ttl: float) -> SocketSlots:
+    return RedisSocketSlots(redis_url, prefix, ttl) if redis_url else MemorySocketSlots()

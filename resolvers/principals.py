@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from models.credential import ApiKey
 from models.tenant import AllowedOrigin, Tenant
+from models.user import User
+from resolvers import limits, revocation
 from resolvers.errors import DomainError, ErrorCode, forbidden, invalid, not_found, unauthenticated
 from resolvers.security import (
     KEY_PREFIXES,
@@ -16,6 +18,7 @@ from resolvers.security import (
     sha256_hex,
     tenant_key_format_ok,
 )
+from resolvers.settings import get_settings
 
 _TENANT_ID = re.compile(r"^[a-z0-9_]{1,64}$")
 ROLES = ("owner", "admin", "member", "viewer")
@@ -32,6 +35,10 @@ class Principal:
     user_id: str | None = None
     key_id: str | None = None
     mode: str = "live"  # test keys run in sandbox mode
+    # Users only: the token's session (refresh family) and the session version it was issued
+    # at; None for a principal the process builds itself (CLI, demo seed).
+    session_id: str | None = None
+    session_version: int | None = None
 
     @property
     def is_user(self) -> bool:
@@ -75,6 +82,10 @@ def forget_tenant_plan(tenant_id: str) -> None:
     _plan_cache.pop(tenant_id, None)
 
 
+# Every process forgets a plan as soon as it hears the tenant changed.
+revocation.tenant_changed.append(forget_tenant_plan)
+
+
 async def origin_allowed(tenant_id: str, origin: str | None) -> bool:
     if not origin:
         return False
@@ -86,23 +97,93 @@ async def origin_allowed(tenant_id: str, origin: str | None) -> bool:
 _LAST_USED_EVERY = timedelta(seconds=60)
 
 
+async def authenticate_bearer(
+    authorization: str | None, *, origin: str | None = None, client_ip: str | None = None
+) -> Principal:
+    """An ``Authorization: Bearer <credential>`` value to a Principal. With the client's IP,
+    an IP that failed too often is refused before its credential is looked up. Raises
+    invalid_api_key, insufficient_permissions, rate_limit_exceeded (with retry_after)."""
+    if client_ip is not None:
+        retry = limits.auth_blocked(client_ip)
+        if retry is not None:
+            raise rate_limited(retry, "too many failed authentications from this address")
+    try:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise unauthenticated("the Authorization header must be: Bearer <token>")
+        return await authenticate(token, origin=origin)
+    except DomainError as exc:
+        if client_ip is not None and exc.code is ErrorCode.INVALID_API_KEY:
+            limit, window = get_settings().auth_failure_ip_limit
+            retry = await limits.auth_failed(client_ip, limit, window)
+            if retry is not None:
+                raise rate_limited(
+                    retry, "too many failed authentications from this address"
+                ) from exc
+        raise
+
+
 async def authenticate(token: str, *, origin: str | None = None) -> Principal:
-    """Turn a bearer credential into a Principal. Raises invalid_api_key, or
-    insufficient_permissions for a publishable key from an origin the tenant did not allow."""
+    """Turn a bearer credential into a Principal. Raises invalid_api_key (also for a token of
+    a session that was logged out or predates a password change), or insufficient_permissions
+    for a publishable key from an origin the tenant did not allow."""
     token = token.strip()
     if token.startswith(TENANT_KEY_PREFIX) or token.startswith(KEY_PREFIXES):
         return await _authenticate_key(token, origin)
     claims = decode_access_token(token)
+    if not await revocation.get_store().session_valid(
+        claims.user_id, claims.session_id, claims.session_version
+    ):
+        raise unauthenticated("this session has ended: log in again")
     if claims.role == SUPERADMIN:
-        return Principal(kind="user", tenant_id=None, role=SUPERADMIN, user_id=claims.user_id)
+        return Principal(
+            kind="user",
+            tenant_id=None,
+            role=SUPERADMIN,
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            session_version=claims.session_version,
+        )
     if claims.tenant_id is None:
         raise unauthenticated("invalid access token")
     plan = await tenant_plan(claims.tenant_id)
     if plan is None:
         raise unauthenticated("the account of this token no longer exists")
     return Principal(
-        kind="user", tenant_id=claims.tenant_id, role=claims.role, plan=plan, user_id=claims.user_id
+        kind="user",
+        tenant_id=claims.tenant_id,
+        role=claims.role,
+        plan=plan,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        session_version=claims.session_version,
     )
+
+
+async def still_valid(principal: Principal) -> bool:
+    """Whether the credential behind an authenticated principal still works (a socket checks
+    once it is registered for revocations, so one revoked meanwhile is not missed)."""
+    if principal.key_id is not None:
+        return await ApiKey.filter(id=principal.key_id, revoked_at=None).exists()
+    if principal.user_id is None or principal.session_id is None:
+        return True
+    return await revocation.get_store().session_valid(
+        principal.user_id, principal.session_id, principal.session_version or 0
+    )
+
+
+async def require_fresh_session(principal: Principal) -> None:
+    """Credential changes need a token issued after the user's last password change, checked
+    against the database (the session store only remembers for a token lifetime). Raises
+    invalid_api_key."""
+    if not principal.is_user or principal.session_version is None:
+        # A key, or a principal the process built itself (CLI, demo seed), not from a token.
+        return
+    versions = await User.filter(id=principal.user_id).values_list("session_version", flat=True)
+    if not versions or principal.session_version != versions[0]:
+        raise unauthenticated(
+            "this session was ended by a password change or a logout everywhere: log in again"
+        )
 
 
 async def _authenticate_key(token: str, origin: str | None) -> Principal:
@@ -188,9 +269,7 @@ async def get_tenant(principal: Principal, tenant_id: str | None = None) -> Tena
     return tenant
 
 
-def rate_limited(retry_after: int) -> DomainError:
+def rate_limited(retry_after: int, what: str = "too many requests") -> DomainError:
     return DomainError(
-        ErrorCode.RATE_LIMIT_EXCEEDED,
-        f"too many requests; retry in {retry_after} s",
-        retry_after=retry_after,
+        ErrorCode.RATE_LIMIT_EXCEEDED, f"{what}; retry in {retry_after} s", retry_after=retry_after
     )

@@ -66,9 +66,20 @@ class AccessClaims:
     role: str
     jti: str
     expires_at: int
+    issued_at: int
+    session_id: str  # the refresh-token family: logout ends it
+    session_version: int  # the user's session_version when issued: a password change ends it
 
 
-def issue_access_token(user_id: str, tenant_id: str | None, role: str) -> tuple[str, int]:
+def issue_access_token(
+    user_id: str,
+    tenant_id: str | None,
+    role: str,
+    *,
+    session_id: str | None = None,
+    session_version: int = 0,
+) -> tuple[str, int]:
+    """A signed access token of one session (a fresh session id unless given)."""
     settings = get_settings()
     now = int(time.time())
     ttl = settings.access_token_ttl
@@ -77,6 +88,8 @@ def issue_access_token(user_id: str, tenant_id: str | None, role: str) -> tuple[
         "tid": tenant_id,
         "role": role,
         "jti": new_id("jti", 16),
+        "sid": session_id or new_id("ses"),
+        "sv": session_version,
         "iat": now,
         "exp": now + ttl,
         "typ": "access",
@@ -91,13 +104,22 @@ def decode_access_token(token: str) -> AccessClaims:
             token,
             get_settings().jwt_secret,
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "iat", "sub", "jti"]},
+            options={"require": ["exp", "iat", "sub", "jti", "sid", "sv"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise unauthenticated("access token expired") from exc
     except jwt.PyJWTError as exc:
         raise unauthenticated("invalid access token") from exc
-    if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
+    sid, version = claims.get("sid"), claims.get("sv")
+    if (
+        claims.get("typ") != "access"
+        or not isinstance(claims.get("sub"), str)
+        or not isinstance(sid, str)
+        or not sid
+        or len(sid) > 64
+        or not isinstance(version, int)
+        or isinstance(version, bool)
+    ):
         raise unauthenticated("invalid access token")
     tid = claims.get("tid")
     return AccessClaims(
@@ -106,6 +128,9 @@ def decode_access_token(token: str) -> AccessClaims:
         role=str(claims.get("role", "viewer")),
         jti=str(claims["jti"]),
         expires_at=int(claims["exp"]),
+        issued_at=int(claims["iat"]),
+        session_id=sid,
+        session_version=version,
     )
 
 

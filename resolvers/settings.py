@@ -33,6 +33,12 @@ class Settings:
     # Per-IP limits on the anonymous auth routes: (requests, window seconds).
     auth_ip_limit: tuple[int, int] = (10, 60)
     register_ip_limit: tuple[int, int] = (5, 3600)
+    # Failed bearer authentications (bad key or token) per client IP, then every bearer
+    # credential from that IP is refused 429 before it is looked up: (failures, window seconds).
+    auth_failure_ip_limit: tuple[int, int] = (30, 60)
+    # A socket's slot in the per-credential socket count lives this long in Redis unless its
+    # process refreshes it (every third of it): a crashed process frees its slots after this.
+    socket_slot_ttl: float = 60.0
     redis_prefix: str = "vocalia"
     # Webhooks: delay before each attempt (the first is immediate), request timeout, how
     # long a claimed delivery stays locked, and when a failing endpoint is disabled.

@@ -1,4 +1,4 @@
-"""The Tenant domain: widget configuration and GDPR erasure."""
+"""The Tenant domain: widget configuration, plan changes and GDPR erasure."""
 
 from typing import Any
 
@@ -8,8 +8,9 @@ from tortoise.transactions import in_transaction
 
 from models.audit import AuditLog
 from models.tenant import Tenant
-from resolvers import audit, validation
-from resolvers.errors import invalid
+from resolvers import audit, revocation, validation
+from resolvers.errors import forbidden, invalid
+from resolvers.plans import PLAN_NAMES
 from resolvers.principals import (
     Principal,
     forget_tenant_plan,
@@ -17,6 +18,7 @@ from resolvers.principals import (
     require_manager,
     require_owner,
     require_secret,
+    require_user,
 )
 
 WIDGET_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left")
@@ -149,4 +151,36 @@ async def erase_tenant(
             tenant.id, "tenant.erased", principal=p, ip=client_ip, data={"deleted": counts}
         )
     forget_tenant_plan(tenant.id)
+    await revocation.end_tenant(tenant.id, revocation.CREDENTIAL_GONE, "tenant erased")
     return counts
+
+
+async def change_plan(
+    principal: Principal | None, plan: object, tenant_id: str | None = None
+) -> Tenant:
+    """Move a tenant to another plan (platform superadmin: billing acts through it). Every
+    process forgets the cached plan; a downgrade also ends the tenant's sockets (4403), whose
+    limits were those of the old plan. Raises invalid_request, resource_not_found,
+    insufficient_permissions."""
+    p = require_user(principal)
+    if not p.is_superadmin:
+        raise forbidden("only a platform superadmin can change a tenant's plan")
+    if not tenant_id:
+        raise invalid("tenantId is required", param="tenantId")
+    tenant = await get_tenant(p, tenant_id)
+    plan_v = validation.choice(plan, "plan", PLAN_NAMES)
+    previous = tenant.plan
+    if plan_v == previous:
+        return tenant
+    async with in_transaction():
+        tenant.plan = plan_v
+        await tenant.save(update_fields=["plan", "updated_at"])
+        await audit.record(
+            tenant.id, "tenant.plan_changed", principal=p, data={"from": previous, "to": plan_v}
+        )
+    forget_tenant_plan(tenant.id)
+    if PLAN_NAMES.index(plan_v) < PLAN_NAMES.index(previous):
+        await revocation.end_tenant(tenant.id, revocation.PLAN_DOWNGRADED, "plan downgraded")
+    else:
+        await revocation.tenant_updated(tenant.id)
+    return tenant

@@ -17,7 +17,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.json_input import parse_json_object
-from resolvers.principals import authenticate
+from resolvers.principals import authenticate_bearer
 from schema import build_schema
 from schema.context import Context, Loaders
 from schema.subscriptions import share_subscription_events
@@ -94,11 +94,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params: dict[str, Any] = context.connection_params or {}
         value = params.get("authorization") or params.get("Authorization")
-        if not isinstance(value, str) or not value.lower().startswith("bearer "):
-            raise ConnectionRejectionError({"code": "invalid_api_key"})
         try:
-            origin = context.request.headers.get("origin")
-            context.principal = await authenticate(value[7:], origin=origin)
+            context.principal = await authenticate_bearer(
+                value if isinstance(value, str) else None,
+                origin=context.request.headers.get("origin"),
+                client_ip=context.client_ip,
+            )
         except DomainError as exc:
-            raise ConnectionRejectionError({"code": exc.code.value}) from exc
+            # schema.ws closes 4429 for rate_limit_exceeded, 4403 otherwise.
+            raise ConnectionRejectionError(
+                {"code": exc.code.value, "message": exc.message}
+            ) from exc
         return UNSET

@@ -24,6 +24,7 @@ class TenantCtx:
     owner: User
     token: str  # the owner's access token
     api_key: str  # the vk_ key
+    session_id: str  # the session of that token
 
     @property
     def id(self) -> str:
@@ -41,6 +42,8 @@ class TenantCtx:
             role="owner",
             plan=self.tenant.plan,
             user_id=self.owner.id,
+            session_id=self.session_id,
+            session_version=self.owner.session_version,
         )
 
 
@@ -56,8 +59,11 @@ async def make_tenant(
         name=overrides.pop("name", f"Owner {n}"),
         plan=plan,
     )
-    token, _ = issue_access_token(reg.user.id, reg.tenant.id, "owner")
-    return TenantCtx(tenant=reg.tenant, owner=reg.user, token=token, api_key=reg.api_key)
+    session_id = new_id("ses")
+    token, _ = issue_access_token(reg.user.id, reg.tenant.id, "owner", session_id=session_id)
+    return TenantCtx(
+        tenant=reg.tenant, owner=reg.user, token=token, api_key=reg.api_key, session_id=session_id
+    )
 
 
 async def make_user(

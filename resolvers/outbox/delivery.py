@@ -17,10 +17,11 @@ from tortoise.transactions import in_transaction
 
 from models.tenant import WebhookEndpoint
 from models.webhook import WebhookAttempt, WebhookDelivery
+from resolvers import outbound
 from resolvers.errors import DomainError
 from resolvers.outbox.signing import _secrets_for, signed_headers
 from resolvers.settings import Settings, get_settings
-from resolvers.urls import check_outbound_url
+from resolvers.urls import vet_outbound_url
 
 log = logging.getLogger("vocalia.webhooks")
 
@@ -52,10 +53,8 @@ class DeliveryWorker:
         self._leased: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._successes = SuccessLog()
-        self._client = httpx.AsyncClient(
+        self._client = outbound.client(
             timeout=self.settings.webhook_timeout,
-            follow_redirects=False,
-            trust_env=False,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
         )
         self._task: asyncio.Task[None] | None = None
@@ -239,13 +238,16 @@ async def _post(
     delivery: WebhookDelivery, secrets: list[str], client: httpx.AsyncClient, request_timeout: float
 ) -> Outcome:
     try:
-        await check_outbound_url(delivery.url)  # again at each delivery: DNS may have changed
+        # Again at each delivery: DNS may have changed. The connection is pinned to the
+        # addresses checked here when ``client`` is an outbound.client (rebinding).
+        target = await vet_outbound_url(delivery.url)
     except DomainError as exc:
         return Outcome(None, f"refused: {exc.message}"[:500])
     started = time.monotonic()
     try:
-        response = await client.post(
-            delivery.url,
+        response = await outbound.post(
+            client,
+            target,
             content=delivery.event.body.encode(),
             headers=signed_headers(delivery.event, secrets),
             timeout=request_timeout,

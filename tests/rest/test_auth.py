@@ -13,6 +13,7 @@ from models.audit import AuditLog
 from models.credential import ApiKey
 from models.tenant import Tenant
 from models.user import RefreshToken, User
+from resolvers.security import sha256_hex
 from resolvers.settings import Settings, configure
 from tests.factories import PASSWORD, assert_error, make_key, make_tenant, make_user
 
@@ -184,13 +185,17 @@ async def test_login_issues_tokens(client: httpx.AsyncClient, settings: Settings
         tenant_id=t.id,
     )
     claims = jwt.decode(body["access_token"], settings.jwt_secret, algorithms=["HS256"])
-    assert set(claims) == {"sub", "tid", "role", "jti", "iat", "exp", "typ"}
-    assert (claims["sub"], claims["tid"], claims["role"], claims["typ"]) == (
+    assert set(claims) == {"sub", "tid", "role", "jti", "iat", "exp", "typ", "sid", "sv"}
+    assert (claims["sub"], claims["tid"], claims["role"], claims["typ"], claims["sv"]) == (
         t.owner.id,
         t.id,
         "owner",
         "access",
+        0,
     )
+    # The session is the refresh token's family: logout ends exactly it.
+    family = await RefreshToken.get(token_hash=sha256_hex(body["refresh_token"]))
+    assert claims["sid"] == family.family_id
     assert claims["exp"] - claims["iat"] == 900
     assert abs(claims["iat"] - time.time()) < 60
     me = await client.get("/api/auth/me", headers=_bearer(body["access_token"]))
@@ -624,6 +629,8 @@ async def test_invalid_credentials_are_401(client: httpx.AsyncClient, settings: 
         "role": "owner",
         "jti": "jti_x",
         "typ": "access",
+        "sid": "ses_x",
+        "sv": 0,
         "iat": now - 1000,
         "exp": now - 100,
     }

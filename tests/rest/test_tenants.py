@@ -532,7 +532,8 @@ async def test_webhooks_refuse_private_destinations(
             400,
             "invalid_request",
             param="endpoints[0].url",
-            message="endpoints[0].url resolves to a private, loopback, link-local or reserved address",
+            message="endpoints[0].url resolves to a private, loopback, link-local or reserved"
+            " address; in development, VOCALIA_ALLOW_PRIVATE_URLS=1 allows it",
         )
     assert await WebhookEndpoint.all().count() == 0
     for url in (PUBLIC_URL, "https://[2606:4700:4700::1111]/hook", "http://93.184.215.14/dev"):

@@ -252,9 +252,14 @@ async def test_logout_ends_one_session_or_all(client: httpx.AsyncClient) -> None
         "code": "invalid_api_key",
         "status": 401,
     }
+    # The logged-out session's access token stops at once, not when it expires.
+    assert gql_error(await gql(client, ME, headers=headers)) == {
+        "code": "invalid_api_key",
+        "status": 401,
+    }
     # The other session lives on until a logout without a token ends them all.
     kept = (await gql(client, REFRESH, {"t": second["refreshToken"]}))["data"]["refresh"]
-    assert await gql(client, LOGOUT, {}, headers) == {"data": {"logout": True}}
+    assert await gql(client, LOGOUT, {}, bearer(kept["accessToken"])) == {"data": {"logout": True}}
     assert gql_error(await gql(client, REFRESH, {"t": kept["refreshToken"]}))["code"] == (
         "invalid_api_key"
     )

@@ -9,10 +9,14 @@ default reply (200 unless set). A reply can redirect, be slow, or hold until rel
         rx.default("/moved", Reply(308, headers={"Location": rx.url("/elsewhere")}))
         ...
         await rx.wait_for(2, "/hook")
+
+``Receiver(tls=context)`` serves https with that server context and records the SNI name of
+each handshake in ``rx.sni``.
 """
 
 import asyncio
 import json
+import ssl
 import threading
 import time
 from collections import defaultdict, deque
@@ -50,14 +54,19 @@ class Received:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._lock = threading.Lock()
         self._requests: list[Received] = []
+        self.sni: list[str | None] = []
+        self._tls = tls
         self._scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self._defaults: dict[str, Reply] = {}
         self._holds: list[threading.Event] = []
         self._server = ThreadingHTTPServer((HOST, 0), self._handler_class())
         self._server.daemon_threads = True
+        if tls is not None:
+            tls.sni_callback = self._record_sni
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -86,7 +95,11 @@ class Receiver:
         return int(self._server.server_address[1])
 
     def url(self, path: str = "/hook") -> str:
-        return f"http://{HOST}:{self.port}{path}"
+        return f"{'https' if self._tls else 'http'}://{HOST}:{self.port}{path}"
+
+    def _record_sni(self, _sock: ssl.SSLObject, name: str | None, _ctx: ssl.SSLContext) -> None:
+        with self._lock:
+            self.sni.append(name)
 
     # --- scripting -------------------------------------------------------------------------
 

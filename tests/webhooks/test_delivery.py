@@ -541,7 +541,8 @@ async def test_private_destinations_are_refused_at_delivery_time(
         {
             "at": delivery["attempts"][0]["at"],
             "status_code": None,
-            "error": "refused: url resolves to a private, loopback, link-local or reserved address",
+            "error": "refused: url resolves to a private, loopback, link-local or reserved"
+            " address; in development, VOCALIA_ALLOW_PRIVATE_URLS=1 allows it",
             "duration_ms": 0,
         }
     ]
