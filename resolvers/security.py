@@ -104,7 +104,7 @@ def decode_access_token(token: str) -> AccessClaims:
             token,
             get_settings().jwt_secret,
             algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "iat", "sub", "jti", "sid", "sv"]},
+            options={"require": ["exp", "iat", "sub", "jti"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise unauthenticated("access token expired") from exc
