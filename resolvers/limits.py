@@ -174,11 +174,12 @@ async def auth_failed(client_ip: str, limit: int, window: float) -> int | None:
     """Count one failed authentication; seconds to wait when this one is over the limit."""
     result = await get_limiter().hit(f"ip:authfail:{client_ip}", limit, window)
     if not result.allowed or result.remaining == 0:
+        now = time.time()
         if len(_blocked_ips) > 10_000:
-            now = time.time()
             for ip in [ip for ip, until in _blocked_ips.items() if until <= now]:
                 del _blocked_ips[ip]
-        _blocked_ips[client_ip] = time.time() + (result.retry_after or (result.reset - time.time()))
+        # Until the oldest failure leaves the window (reset is rounded up: cap at one window).
+        _blocked_ips[client_ip] = min(float(result.reset), now + window)
     return None if result.allowed else result.retry_after
 
 
