@@ -279,13 +279,22 @@ _listener: asyncio.Task[None] | None = None
 
 
 async def _listen(bus: events.Bus, ready: asyncio.Event) -> None:
-    async with bus.subscribe(CHANNEL) as stream:
-        ready.set()
-        async for message in stream:
-            try:
-                apply(message)
-            except Exception:
-                log.exception("bad revocation message %r", message)
+    # For the life of the process: a lost backend connection resubscribes (revocations
+    # published meanwhile only miss sockets here; their credentials are refused anyway).
+    while True:
+        try:
+            async with bus.subscribe(CHANNEL) as stream:
+                ready.set()
+                async for message in stream:
+                    try:
+                        apply(message)
+                    except Exception:
+                        log.exception("bad revocation message %r", message)
+        except (ConnectionError, OSError, events.SubscriberOverflow):
+            if not ready.is_set():
+                raise
+            log.exception("revocation listener lost the bus; resubscribing")
+        await asyncio.sleep(1.0)  # stop() cancels the loop before the bus disconnects
 
 
 async def start(redis_url: str | None, prefix: str, slot_ttl: float, bus: events.Bus) -> None:

@@ -214,7 +214,10 @@ def relaxed_auth_app_factory() -> object:
     from resolvers.settings import Settings
 
     settings = Settings.from_env().with_overrides(
-        auth_ip_limit=(10_000, 60), register_ip_limit=(10_000, 3600)
+        auth_ip_limit=(10_000, 60),
+        register_ip_limit=(10_000, 3600),
+        # The fuzzer also sends bad bearer credentials on purpose, hundreds of them.
+        auth_failure_ip_limit=(10_000, 60),
     )
     return create_app(settings, run_migrations=False)
 
