@@ -1,5 +1,7 @@
 """Idempotency keys: the first answer to a request, replayed for its retries (Stripe semantics)."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -19,7 +21,7 @@ class IdempotencyKey(Model):
     fingerprint = fields.CharField(max_length=64)
     # None while the first request is still running.
     status = fields.IntField(null=True)
-    response = fields.JSONField(null=True)
+    response: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

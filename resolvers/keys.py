@@ -137,18 +137,22 @@ async def list_keys(
     return list(await qs.order_by("-created_at", "id"))
 
 
-async def revoke_key(principal: Principal | None, key_id: object) -> ApiKey:
+async def revoke_key(
+    principal: Principal | None, key_id: object, *, tenant_id: str | None = None
+) -> ApiKey:
     """Revoke at once: requests and open sockets with it end (4401). Raises
-    resource_not_found for an unknown key or another tenant's key."""
+    resource_not_found for an unknown key or another tenant's key (or tenant)."""
     p = require_manager(principal)
+    # A tenant named by the caller (a REST path) must be theirs; a superadmin's is any one.
+    scope = (await get_tenant(p, tenant_id)).id if tenant_id is not None else p.tenant_id
     if not isinstance(key_id, str):
         raise invalid("id is required", param="id")
     validation.storable(key_id, "id")
     if len(key_id) > 40:
         raise not_found("api key", param="id")
     qs = ApiKey.filter(id=key_id)
-    if not p.is_superadmin:
-        qs = qs.filter(tenant_id=p.tenant_id)
+    if scope is not None:
+        qs = qs.filter(tenant_id=scope)
     key = await qs.first()
     if key is None:
         raise not_found("api key", param="id")

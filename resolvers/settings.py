@@ -132,6 +132,7 @@ class Settings:
             "redis_prefix": env_vars.get("VOCALIA_REDIS_PREFIX", "vocalia"),
         }
         values.update(_optional_numbers(env_vars))
+        values.update(_ip_limits(env_vars))
         values.update(_twilio(env_vars))
         values.update(_voice(env_vars))
         return cls(**values)
@@ -156,12 +157,38 @@ def _optional_numbers(env_vars: Mapping[str, str]) -> dict[str, object]:
         ("VOCALIA_SIM_RING_SECONDS", "sim_ring_seconds"),
         ("VOCALIA_SIM_ANSWER_SECONDS", "sim_answer_seconds"),
         ("VOCALIA_SIM_TURN_SECONDS", "sim_turn_seconds"),
+        ("VOCALIA_SOCKET_SLOT_TTL", "socket_slot_ttl"),
     ):
         if env_vars.get(name):
             try:
                 out[attr] = float(env_vars[name])
             except ValueError as exc:
                 raise SettingsError(f"{name} must be a number of seconds") from exc
+    return out
+
+
+_IP_LIMITS = {
+    "VOCALIA_AUTH_IP_LIMIT": "auth_ip_limit",
+    "VOCALIA_REGISTER_IP_LIMIT": "register_ip_limit",
+    "VOCALIA_AUTH_FAILURE_IP_LIMIT": "auth_failure_ip_limit",
+}
+
+
+def _ip_limits(env_vars: Mapping[str, str]) -> dict[str, object]:
+    """Per-IP limits as ``requests/seconds`` (e.g. ``VOCALIA_AUTH_IP_LIMIT=10/60``)."""
+    out: dict[str, object] = {}
+    for name, attr in _IP_LIMITS.items():
+        raw = env_vars.get(name, "").strip()
+        if not raw:
+            continue
+        count, sep, window = raw.partition("/")
+        try:
+            pair = (int(count), int(window))
+        except ValueError:
+            pair = (0, 0)
+        if not sep or pair[0] < 1 or pair[1] < 1:
+            raise SettingsError(f"{name} must be requests/seconds such as 10/60, not {raw!r}")
+        out[attr] = pair
     return out
 
 

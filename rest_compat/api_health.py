@@ -2,10 +2,20 @@
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from resolvers import health
 from rest_compat.http import json_response
+from rest_compat.schemas import Doc, DocRoute, enum, out
+
+_REPORT = out(
+    {
+        "status": enum(("ok", "degraded")),
+        "database": enum(("ok", "unreachable")),
+        "bus": enum(("ok", "unreachable")),
+    }
+)
+HEALTH = Doc("Database and bus reachability", {200: _REPORT, 503: _REPORT}, auth="none")
 
 
 async def get_health(request: Request) -> Response:
@@ -20,4 +30,4 @@ async def get_health(request: Request) -> Response:
     )
 
 
-routes: list[BaseRoute] = [Route("/health", get_health, methods=["GET"])]
+routes: list[BaseRoute] = [DocRoute("/health", get_health, get=HEALTH)]

@@ -1,27 +1,65 @@
-"""/api/tenants/:id/...: usage, origins, API key, webhooks, widget, actions, GDPR erasure."""
+"""/api/tenants/:id/...: usage, origins, the vk_ key, widget, actions, GDPR erasure."""
 
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from models.credential import ApiKey
-from models.tenant import TenantAction, WebhookEndpoint
-from resolvers import actions, keys, origins, tenants, usage, webhooks
-from resolvers.errors import invalid
+from models.tenant import TenantAction
+from resolvers import actions, keys, origins, tenants, usage
+from resolvers.actions import ACTION_TYPES
+from resolvers.plans import PLAN_NAMES
+from resolvers.tenants import THEME_KEYS, WIDGET_POSITIONS
+from resolvers.validation import LANGUAGES
+from resolvers.webhooks import EVENT_TYPES
 from rest_compat.http import (
     client_ip,
     dashboard_principal,
     iso,
     json_body,
     json_response,
-    only_query,
 )
+from rest_compat.schemas import (
+    BOOL,
+    DT,
+    INT,
+    NDT,
+    NSTR,
+    STR,
+    Doc,
+    DocRoute,
+    array,
+    component,
+    enum,
+    inp,
+    out,
+)
+
+EVENT = enum(EVENT_TYPES)
 
 
 def _tid(request: Request) -> str:
     return str(request.path_params["tenant_id"])
+
+
+QUOTA = component("Quota", out({"used": INT, "limit": INT, "pct": INT}))
+USAGE = Doc(
+    "Plan, quotas and features",
+    {
+        200: out(
+            {
+                "tenant_id": STR,
+                "plan": enum(PLAN_NAMES),
+                "period_start": DT,
+                "period_end": DT,
+                "quotas": out({"calls": QUOTA, "sessions": QUOTA, "kb": QUOTA}),
+                "features_enabled": array(STR),
+            }
+        )
+    },
+)
 
 
 async def get_usage(request: Request) -> Response:
@@ -41,6 +79,16 @@ async def get_usage(request: Request) -> Response:
     )
 
 
+_ORIGINS = out({"origins": array(STR)})
+GET_ORIGINS = Doc("Allowed browser origins", {200: _ORIGINS})
+PUT_ORIGINS = Doc(
+    "Replace the allowed origins",
+    {200: _ORIGINS},
+    errors=(400,),
+    body=inp({"origins": array(STR)}, ("origins",)),
+)
+
+
 async def allowed_origins(request: Request) -> Response:
     principal = dashboard_principal(request)
     if request.method == "GET":
@@ -49,6 +97,16 @@ async def allowed_origins(request: Request) -> Response:
         body = await json_body(request)
         values = await origins.set_origins(principal, body.get("origins"), _tid(request))
     return json_response({"origins": values})
+
+
+GET_API_KEY = Doc(
+    "The masked vk_ key",
+    {200: out({"api_key": STR, "created_at": DT, "last_used_at": NDT})},
+)
+ROTATE_API_KEY = Doc(
+    "Rotate the vk_ key (shown once)",
+    {200: out({"success": BOOL, "api_key": STR, "masked": STR, "created_at": DT})},
+)
 
 
 def _key_json(key: ApiKey) -> dict[str, Any]:
@@ -78,98 +136,41 @@ async def rotate_api_key(request: Request) -> Response:
     )
 
 
-def endpoint_json(endpoint: WebhookEndpoint, secret: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": endpoint.id,
-        "url": endpoint.url,
-        "events": list(endpoint.events),
-        "enabled": endpoint.enabled,
-        "secret_set": True,
-        "disabled_reason": endpoint.disabled_reason,
-        "created_at": iso(endpoint.created_at),
-    }
-    if secret is not None:
-        out["secret"] = secret
-    return out
-
-
-async def webhook_endpoints(request: Request) -> Response:
-    principal = dashboard_principal(request)
-    if request.method == "GET":
-        rows = await webhooks.list_endpoints(principal, _tid(request))
-        data = [endpoint_json(e) for e in rows]
-    else:
-        body = await json_body(request)
-        results = await webhooks.set_endpoints(principal, body.get("endpoints"), _tid(request))
-        data = [endpoint_json(r.endpoint, r.secret) for r in results]
-    return json_response({"endpoints": data, "event_types": list(webhooks.EVENT_TYPES)})
-
-
-def delivery_json(record: webhooks.DeliveryRecord) -> dict[str, Any]:
-    d, event = record.delivery, record.event
-    return {
-        "id": d.id,
-        "endpoint_id": d.endpoint_id,
-        "url": d.url,
-        "status": d.status,
-        "event": {"id": event.id, "type": event.type, "created_at": iso(event.created_at)},
-        "attempt_count": d.attempts,
-        "next_attempt_at": iso(d.next_attempt_at),
-        "created_at": iso(d.created_at),
-        "completed_at": iso(d.completed_at),
-        "attempts": [
-            {
-                "at": iso(a.at),
-                "status_code": a.status_code,
-                "error": a.error,
-                "duration_ms": a.duration_ms,
-            }
-            for a in record.attempts
-        ],
-    }
-
-
-def _query_int(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise invalid(f"{name} must be an integer", param=name) from exc
-
-
-DELIVERY_QUERY = ("limit", "offset", "status", "event_type")
-
-
-async def webhook_deliveries(request: Request) -> Response:
-    principal = dashboard_principal(request)
-    only_query(request, DELIVERY_QUERY)
-    page = await webhooks.list_deliveries(
-        principal,
-        _tid(request),
-        limit=_query_int(request, "limit", 20),
-        offset=_query_int(request, "offset", 0),
-        status=request.query_params.get("status"),
-        event_type=request.query_params.get("event_type"),
-    )
-    return json_response(
+_COLOUR = {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
+WIDGET = component(
+    "WidgetConfig",
+    out(
         {
-            "data": [delivery_json(r) for r in page.items],
-            "total": page.total,
-            "limit": page.limit,
-            "offset": page.offset,
+            "position": enum(WIDGET_POSITIONS),
+            "language": enum(LANGUAGES),
+            "greeting": STR,
+            "persona": STR,
+            "agentId": NSTR,
+            "theme": out(dict.fromkeys(THEME_KEYS, _COLOUR), optional=THEME_KEYS[1:]),
         }
-    )
-
-
-async def replay_webhook_delivery(request: Request) -> Response:
-    record = await webhooks.replay_delivery(
-        dashboard_principal(request),
-        str(request.path_params["delivery_id"]),
-        tenant_id=_tid(request),
-    )
-    return json_response(delivery_json(record), 201)
+    ),
+)
+GET_WIDGET = Doc("Widget configuration", {200: out({"widget_config": WIDGET})})
+PUT_WIDGET = Doc(
+    "Change widget settings",
+    {200: out({"widget_config": WIDGET})},
+    errors=(400,),
+    body=inp(
+        {
+            "widget_config": inp(
+                {
+                    "position": enum(WIDGET_POSITIONS),
+                    "language": enum(LANGUAGES),
+                    # null clears greeting, persona and agentId.
+                    "greeting": NSTR,
+                    "persona": NSTR,
+                    "agentId": NSTR,
+                    "theme": inp(dict.fromkeys(THEME_KEYS, _COLOUR)),
+                }
+            )
+        }
+    ),
+)
 
 
 async def widget_config(request: Request) -> Response:
@@ -182,6 +183,46 @@ async def widget_config(request: Request) -> Response:
             principal, body.get("widget_config", body), _tid(request)
         )
     return json_response({"widget_config": config})
+
+
+ACTION = component(
+    "Action",
+    out(
+        {
+            "id": STR,
+            "type": enum(ACTION_TYPES),
+            "event": EVENT,
+            "target_url": STR,
+            "headers": {"type": "object", "additionalProperties": STR},
+            "enabled": BOOL,
+        }
+    ),
+)
+_ACTIONS = out({"actions": array(ACTION)})
+GET_ACTIONS = Doc("Automation actions (header values masked)", {200: _ACTIONS})
+PUT_ACTIONS = Doc(
+    "Replace automation actions",
+    {200: _ACTIONS},
+    errors=(400,),
+    body=inp(
+        {
+            "actions": array(
+                inp(
+                    {
+                        "id": STR,
+                        "type": enum(ACTION_TYPES),
+                        "event": EVENT,
+                        "target_url": STR,
+                        "headers": {"type": "object", "additionalProperties": STR},
+                        "enabled": BOOL,
+                    },
+                    ("type", "event", "target_url"),
+                )
+            )
+        },
+        ("actions",),
+    ),
+)
 
 
 def action_json(action: TenantAction) -> dict[str, Any]:
@@ -205,6 +246,22 @@ async def tenant_actions(request: Request) -> Response:
     return json_response({"actions": [action_json(a) for a in rows]})
 
 
+ERASE = Doc(
+    "GDPR erasure of every row of the tenant",
+    {
+        200: out(
+            {
+                "success": BOOL,
+                "erased": BOOL,
+                "deleted": {"type": "object", "additionalProperties": INT},
+            }
+        )
+    },
+    errors=(400,),
+    body=inp({"confirm": STR}, ("confirm",)),
+)
+
+
 async def erase_data(request: Request) -> Response:
     principal = dashboard_principal(request)
     body = await json_body(request)
@@ -214,19 +271,13 @@ async def erase_data(request: Request) -> Response:
     return json_response({"success": True, "erased": True, "deleted": deleted})
 
 
+T = "/tenants/{tenant_id}"
 routes: list[BaseRoute] = [
-    Route("/tenants/{tenant_id}/usage", get_usage, methods=["GET"]),
-    Route("/tenants/{tenant_id}/allowed-origins", allowed_origins, methods=["GET", "PUT"]),
-    Route("/tenants/{tenant_id}/api-key", get_api_key, methods=["GET"]),
-    Route("/tenants/{tenant_id}/api-key/rotate", rotate_api_key, methods=["POST"]),
-    Route("/tenants/{tenant_id}/webhooks", webhook_endpoints, methods=["GET", "PUT"]),
-    Route("/tenants/{tenant_id}/webhooks/deliveries", webhook_deliveries, methods=["GET"]),
-    Route(
-        "/tenants/{tenant_id}/webhooks/deliveries/{delivery_id}/replay",
-        replay_webhook_delivery,
-        methods=["POST"],
-    ),
-    Route("/tenants/{tenant_id}/widget-config", widget_config, methods=["GET", "PUT"]),
-    Route("/tenants/{tenant_id}/actions", tenant_actions, methods=["GET", "PUT"]),
-    Route("/tenants/{tenant_id}/data", erase_data, methods=["DELETE"]),
+    DocRoute(f"{T}/usage", get_usage, get=USAGE),
+    DocRoute(f"{T}/allowed-origins", allowed_origins, get=GET_ORIGINS, put=PUT_ORIGINS),
+    DocRoute(f"{T}/api-key", get_api_key, get=GET_API_KEY),
+    DocRoute(f"{T}/api-key/rotate", rotate_api_key, post=ROTATE_API_KEY),
+    DocRoute(f"{T}/widget-config", widget_config, get=GET_WIDGET, put=PUT_WIDGET),
+    DocRoute(f"{T}/actions", tenant_actions, get=GET_ACTIONS, put=PUT_ACTIONS),
+    DocRoute(f"{T}/data", erase_data, delete=ERASE),
 ]

@@ -1,10 +1,28 @@
-"""The REST route table, mounted by app.py."""
+"""The REST route table, mounted by app.py. Every route is a DocRoute: /openapi.json is
+built from these declarations."""
 
 from starlette.routing import BaseRoute, Mount
 
-from rest_compat import api_auth, api_health, api_tenants, openapi, v1_agents, v1_calls
+from rest_compat import (
+    api_auth,
+    api_calls,
+    api_health,
+    api_keys,
+    api_tenants,
+    api_webhooks,
+    openapi,
+    v1_agents,
+    v1_calls,
+)
 
-api_routes: list[BaseRoute] = [*api_health.routes, *api_auth.routes, *api_tenants.routes]
+api_routes: list[BaseRoute] = [
+    *api_health.routes,
+    *api_auth.routes,
+    *api_tenants.routes,
+    *api_webhooks.routes,
+    *api_calls.routes,
+    *api_keys.routes,
+]
 
 routes: list[BaseRoute] = [
     Mount("/api", routes=api_routes),

@@ -4,13 +4,36 @@ from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from models.call import Call
 from resolvers import calls, idempotency
+from resolvers.calls.machine import STATUSES
 from resolvers.errors import forbidden, invalid
 from resolvers.principals import Principal, require_authenticated
 from rest_compat.http import iso, json_body, json_response, only_query, principal_of
+from rest_compat.schemas import (
+    DT,
+    INT,
+    LIMIT,
+    NDT,
+    NINT,
+    NNUM,
+    NSTR,
+    OBJECT,
+    OFFSET,
+    STR,
+    Doc,
+    DocRoute,
+    Param,
+    S,
+    array,
+    component,
+    enum,
+    inp,
+    out,
+    page,
+)
 
 
 def v1_principal(conn: HTTPConnection) -> Principal:
@@ -19,6 +42,62 @@ def v1_principal(conn: HTTPConnection) -> Principal:
     if p.kind not in ("tenant_key", "secret_key"):
         raise forbidden("the /v1 API needs a secret API key (voc_sk_... or vk_...)")
     return p
+
+
+CALL_STATUS = enum(STATUSES)
+DIRECTION = enum(("outbound", "inbound", "web"))
+SENTIMENT = enum(("positive", "neutral", "negative"), nullable=True)
+# A call's transcript lines and tool calls are stored as the voice engine wrote them (a line
+# may also carry its latencyMs): their known fields are described, others are allowed.
+TRANSCRIPT_LINE = inp(
+    {"role": enum(("agent", "user")), "content": STR, "startMs": INT}, ("role", "content")
+)
+TOOL_CALL = inp(
+    {"id": STR, "name": STR, "arguments": OBJECT, "result": {}, "at": DT},
+    ("id", "name", "arguments", "at"),
+)
+CALL = component(
+    "Call",
+    out(
+        {
+            "id": STR,
+            "status": CALL_STATUS,
+            "direction": DIRECTION,
+            "to": NSTR,
+            "from": NSTR,
+            "agentId": STR,
+            "createdAt": DT,
+            "answeredAt": NDT,
+            "endedAt": NDT,
+            "duration": NINT,
+            "transcript": array(TRANSCRIPT_LINE),
+            "sentiment": SENTIMENT,
+            "summary": NSTR,
+            "leadScore": NINT,
+            "cost": NNUM,
+            "endedReason": NSTR,
+            "metadata": OBJECT,
+            "recordingUrl": NSTR,
+            "latency": {"type": ["object", "null"]},
+            "toolCalls": {
+                **array(TOOL_CALL),
+                "description": "The tools the agent called, in order, with their results.",
+            },
+        }
+    ),
+)
+ISO_DATE: S = {
+    "type": "string",
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})?)?$",
+}
+# The filters of a call list, shared with /api/tenants/{id}/calls.
+CALL_QUERY: dict[str, S | Param] = {
+    "limit": LIMIT,
+    "offset": OFFSET,
+    "status": CALL_STATUS,
+    "from": Param(ISO_DATE, "ISO 8601 date or date-time, on createdAt"),
+    "to": Param(ISO_DATE, "ISO 8601 date (inclusive) or date-time"),
+}
 
 
 def call_json(call: Call) -> dict[str, Any]:
@@ -56,6 +135,27 @@ def _int(request: Request, name: str, default: int) -> int:
         raise invalid(f"{name} must be an integer", param=name) from exc
 
 
+CREATE = Doc(
+    "Place an outbound call",
+    {201: CALL},
+    errors=(400, 402, 409),
+    body=inp(
+        {"to": STR, "agentId": STR, "from": STR, "metadata": OBJECT, "webhookUrl": STR},
+        ("to", "agentId"),
+    ),
+    headers={
+        "Idempotency-Key": Param(
+            {"type": "string", "minLength": 1, "maxLength": 255},
+            "A retry within 24 h with the same key gets the first answer; another body is 409",
+        )
+    },
+    response_headers={
+        "Idempotent-Replayed": Param(enum(("true",)), "Present when the answer is a replay")
+    },
+    auth="key",
+)
+
+
 async def create(request: Request) -> Response:
     principal = v1_principal(request)
     body = await json_body(request)
@@ -80,6 +180,11 @@ async def create(request: Request) -> Response:
     return response
 
 
+LIST = Doc(
+    "List calls, newest first", {200: page(CALL)}, errors=(400,), query=CALL_QUERY, auth="key"
+)
+
+
 async def list_(request: Request) -> Response:
     principal = v1_principal(request)
     only_query(request, ("limit", "offset", "status", "from", "to"))
@@ -102,9 +207,21 @@ async def list_(request: Request) -> Response:
     )
 
 
+GET = Doc("A call", {200: CALL}, auth="key")
+
+
 async def get(request: Request) -> Response:
     call = await calls.get_call(v1_principal(request), request.path_params["call_id"])
     return json_response(call_json(call))
+
+
+TRANSFER = Doc(
+    "Transfer an in-progress call to a human",
+    {200: CALL},
+    errors=(400, 409),
+    body=inp({"to": STR, "message": STR}, ("to",)),
+    auth="key",
+)
 
 
 async def transfer(request: Request) -> Response:
@@ -116,6 +233,9 @@ async def transfer(request: Request) -> Response:
     return json_response(call_json(call))
 
 
+HANGUP = Doc("End a call", {200: CALL}, errors=(400, 409), auth="key")
+
+
 async def hangup(request: Request) -> Response:
     principal = v1_principal(request)
     await json_body(request, required=False)
@@ -124,9 +244,9 @@ async def hangup(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/calls", create, methods=["POST"]),
-    Route("/calls", list_, methods=["GET"]),
-    Route("/calls/{call_id}", get, methods=["GET"]),
-    Route("/calls/{call_id}/transfer", transfer, methods=["POST"]),
-    Route("/calls/{call_id}/hangup", hangup, methods=["POST"]),
+    DocRoute("/calls", create, post=CREATE),
+    DocRoute("/calls", list_, get=LIST),
+    DocRoute("/calls/{call_id}", get, get=GET),
+    DocRoute("/calls/{call_id}/transfer", transfer, post=TRANSFER),
+    DocRoute("/calls/{call_id}/hangup", hangup, post=HANGUP),
 ]

@@ -382,7 +382,22 @@ REST_CASES: dict[tuple[str, str], dict[str, Any] | None] = {
         ]
     },
     ("DELETE", f"{P}/data"): {"confirm": "DELETE_ALL_DATA_{B}"},
+    ("GET", f"{P}/calls"): None,
+    ("GET", f"{P}/calls/{{call_id}}"): None,
+    ("GET", f"{P}/keys"): None,
+    ("POST", f"{P}/keys"): {"kind": "secret", "name": "attacker"},
+    ("DELETE", f"{P}/keys/{{key_id}}"): None,
 }
+
+
+def _rest_path(world: World, path: str, tenant_id: str) -> str:
+    """A REST case's path with a tenant and B's own ids in it."""
+    return (
+        path.replace("{tenant_id}", tenant_id)
+        .replace("{delivery_id}", world.b_delivery_id)
+        .replace("{call_id}", world.b_call_id)
+        .replace("{key_id}", world.b_key_ids[0])
+    )
 
 
 def _walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -407,10 +422,7 @@ async def _rest(
 ) -> httpx.Response:
     body = world.fill(REST_CASES[(method, path)])
     return await client.request(
-        method,
-        path.replace("{tenant_id}", tenant_id).replace("{delivery_id}", world.b_delivery_id),
-        json=body,
-        headers=world.a.headers,
+        method, _rest_path(world, path, tenant_id), json=body, headers=world.a.headers
     )
 
 
@@ -863,7 +875,7 @@ async def test_superadmin_reads_tenant_b_over_rest(
     for method, path in sorted(REST_CASES):
         if method != "GET":
             continue
-        r = await client.get(path.replace("{tenant_id}", world.b.id), headers=superadmin_headers)
+        r = await client.get(_rest_path(world, path, world.b.id), headers=superadmin_headers)
         assert r.status_code == 200, (path, r.text)
         bodies[path.rsplit("/", 1)[1]] = r.json()
     assert set(bodies) == {
@@ -874,7 +886,16 @@ async def test_superadmin_reads_tenant_b_over_rest(
         "deliveries",
         "widget-config",
         "actions",
+        "calls",
+        "{call_id}",
+        "keys",
     }
+    assert [c["id"] for c in bodies["calls"]["data"]] == [world.b_call_id]
+    assert bodies["calls"]["total"] == 1
+    assert bodies["{call_id}"]["id"] == world.b_call_id
+    assert bodies["{call_id}"]["metadata"] == {"order": B_ORDER}
+    assert {k["id"] for k in bodies["keys"]["keys"]} >= set(world.b_key_ids)
+    assert len(bodies["keys"]["keys"]) == 4
     assert [d["id"] for d in bodies["deliveries"]["data"]] == [world.b_delivery_id]
     assert bodies["usage"]["tenant_id"] == world.b.id
     assert bodies["usage"]["plan"] == "pro"

@@ -208,14 +208,18 @@ async def _start_carrier(call: Call, agent: Agent) -> None:
         await transition(call.id, "failed", reason="carrier-error")
 
 
-async def get_call(principal: Principal | None, call_id: object) -> Call:
-    """Raises resource_not_found for an unknown call or another tenant's."""
+async def get_call(
+    principal: Principal | None, call_id: object, *, tenant_id: str | None = None
+) -> Call:
+    """Raises resource_not_found for an unknown call or another tenant's (or tenant)."""
     p = require_secret(principal)
+    # A tenant named by the caller (a REST path) must be theirs; a superadmin's is any one.
+    scope = (await get_tenant(p, tenant_id)).id if tenant_id is not None else p.tenant_id
     if not isinstance(call_id, str) or len(call_id) > 40:
         raise not_found("call", param="id")
     qs = Call.filter(id=validation.storable(call_id, "id"))
-    if not p.is_superadmin:
-        qs = qs.filter(tenant_id=p.tenant_id)
+    if scope is not None:
+        qs = qs.filter(tenant_id=scope)
     call = await qs.first()
     if call is None:
         raise not_found("call", param="id")

@@ -26,6 +26,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from rest_compat.openapi import spec
+from rest_compat.routes import routes
 from tests import servers
 
 CHECKS = [
@@ -123,7 +124,7 @@ def owners(fuzz_server: servers.Server) -> Owners:
 # The document is built in-process from the same function /openapi.json serves (collection
 # happens before any server runs); test_served_document_is_the_fuzzed_one proves they agree.
 schema = schemathesis.openapi.from_dict(
-    spec(),
+    spec(routes),
     config=schemathesis.Config.from_dict(
         {
             "generation": {"mode": "all", "max-examples": 30},
