@@ -15,6 +15,7 @@ from resolvers import carriers, limits, principals
 from resolvers.settings import Settings, configure
 from tests import backends
 
+pytest_plugins = ["tests.log_guard"]
 TEST_SECRET = "test-secret-" + "x" * 40
 
 

@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 JWT_SECRET = "servers-test-secret-" + "y" * 40
 DEFAULT_TARGET = "app:app_factory"
+# Every server log file this session wrote, for tests/log_guard.py to scan at the end.
+LOG_PATHS: list[Path] = []
 
 
 def free_port() -> int:
@@ -105,7 +107,9 @@ class Server:
             return ""
 
 
-def _spawn(env: Mapping[str, str], target: str, port: int, log_path: Path) -> Server:
+def _spawn(
+    env: Mapping[str, str], target: str, port: int, log_path: Path, *, access_log: bool = True
+) -> Server:
     cmd = [
         sys.executable,
         "-m",
@@ -118,10 +122,12 @@ def _spawn(env: Mapping[str, str], target: str, port: int, log_path: Path) -> Se
         str(port),
         "--workers",
         "1",
+        # The access log is on so that the session's log guard sees every request line.
         "--log-level",
-        "warning",
-        "--no-access-log",
+        "info" if access_log else "warning",
+        *([] if access_log else ["--no-access-log"]),
     ]
+    LOG_PATHS.append(log_path)
     # The log goes to a file, never a pipe: a full pipe would block a chatty server.
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -153,12 +159,15 @@ def start(
     name: str = "server",
     startup_timeout: float = 30.0,
     attempts: int = 3,
+    access_log: bool = True,
 ) -> Server:
     """Start one server and wait until /api/health answers 200. Raises RuntimeError otherwise."""
     log_dir.mkdir(parents=True, exist_ok=True)
     last_log = ""
     for attempt in range(attempts):
-        server = _spawn(env, target, free_port(), log_dir / f"{name}-{attempt}.log")
+        server = _spawn(
+            env, target, free_port(), log_dir / f"{name}-{attempt}.log", access_log=access_log
+        )
         if _wait_healthy(server, startup_timeout):
             return server
         stop(server)
