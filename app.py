@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -153,16 +154,42 @@ async def _with_db(settings: Settings, fn: object) -> object:
         await db.close_db()
 
 
-def _print_demo(creds: demo.DemoCredentials, host: str, port: int) -> None:
-    base = f"http://{host}:{port}"
-    print("VocalIA demo tenant (development only; kept in var/demo-credentials.json)")
-    print(f"  dashboard login   {creds.email} / {creds.password}")
+def _print_demo(seeded: demo.DemoTenant, host: str, port: int) -> None:
+    """What a newcomer needs, only credentials that work now, ending with one working call."""
+    creds = seeded.credentials
+    # A wildcard bind address is no address to send a request to.
+    reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a comparison)
+    base = f"http://[{reach}]:{port}" if ":" in reach else f"http://{reach}:{port}"
+    print(f"VocalIA demo tenant (development only; kept in var/{demo.CREDENTIALS_FILE})")
+    password = creds.password or "(password changed since seeding)"
+    print(f"  dashboard login   {creds.email} / {password}")
     print(f"  tenant id         {creds.tenant_id}")
-    print(f"  tenant key        {creds.tenant_key}")
-    print(f"  secret key (live) {creds.secret_key}")
-    print(f"  secret key (test) {creds.test_key}")
-    print(f"  publishable key   {creds.publishable_key}")
+    lines = {
+        "tenant key       ": (
+            creds.tenant_key,
+            "(rotated since seeding: the new one was shown once; POST"
+            f" /api/tenants/{creds.tenant_id}/api-key/rotate issues another)",
+        ),
+        "secret key (live)": (creds.secret_key, "(none valid)"),
+        "secret key (test)": (creds.test_key, "(none valid)"),
+        "publishable key  ": (creds.publishable_key, "(none valid)"),
+    }
+    for label, (value, missing) in lines.items():
+        print(f"  {label} {value or missing}")
+    print(f"  agents            {', '.join(seeded.agent_ids)}")
+    if seeded.caller_number is not None:
+        print(f"  caller number     {seeded.caller_number} (simulated carrier)")
     print(f"  GraphQL           {base}/graphql   REST {base}/api/...   OpenAPI {base}/openapi.json")
+    for note in seeded.notes:
+        print(f"  note: {note}")
+    key = creds.test_key or creds.secret_key
+    if key is not None:
+        body = json.dumps(seeded.call_body(), ensure_ascii=False)
+        print("A simulated call with the sandbox key (GET /v1/calls/<id> shows its transcript):")
+        print(
+            f'curl -X POST {base}/v1/calls -H "Authorization: Bearer {key}"'
+            f" -H \"Content-Type: application/json\" -d '{body}'"
+        )
     sys.stdout.flush()
 
 
@@ -214,8 +241,11 @@ def main(argv: list[str] | None = None) -> int:
             if not settings.development:
                 print("vocalia-server: the demo tenant exists only in development", file=sys.stderr)
                 return 2
-            creds = asyncio.run(_with_db(settings, lambda: demo.seed_demo(settings.var_dir)))
-            _print_demo(creds, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000))  # type: ignore[arg-type]
+            seeded = cast(
+                demo.DemoTenant,
+                asyncio.run(_with_db(settings, lambda: demo.seed_demo(settings.var_dir))),
+            )
+            _print_demo(seeded, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000))
         if args.command == "serve":
             return _serve(settings, args.host, args.port, args.workers)
     except DomainError as exc:

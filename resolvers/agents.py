@@ -202,10 +202,19 @@ async def agent_for_call(tenant_id: str, agent_id: object) -> Agent:
     agent = await Agent.get_or_none(
         tenant_id=tenant_id, agent_id=validation.storable(agent_id, "agentId")
     )
-    if agent is None or not agent.enabled:
+    # Another tenant's agent gets the same answer as one that exists nowhere.
+    if agent is None:
         raise DomainError(
             ErrorCode.AGENT_NOT_CONFIGURED,
-            f"agent {agent_id!r} is not configured or is disabled",
+            f"agent {agent_id!r} does not exist for this tenant: create it with POST /v1/agents"
+            " (or GraphQL createAgent); GET /v1/agents lists the tenant's agents",
+            param="agentId",
+        )
+    if not agent.enabled:
+        raise DomainError(
+            ErrorCode.AGENT_NOT_CONFIGURED,
+            f"agent {agent_id!r} is disabled: enable it with PATCH /v1/agents/{agent.agent_id}"
+            ' {"enabled": true} (or GraphQL updateAgent)',
             param="agentId",
         )
     return agent

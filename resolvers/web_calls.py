@@ -35,7 +35,12 @@ async def start_web_call(
     p = require_authenticated(principal)
     if p.kind == "user":
         # Contract §1: the stream takes a secret or publishable key, never a dashboard token.
-        raise DomainError(ErrorCode.INVALID_API_KEY, "the stream takes an API key, not a token")
+        raise DomainError(
+            ErrorCode.INVALID_API_KEY,
+            "the stream takes an API key, not a dashboard token: connect with"
+            " ?apiKey=voc_sk_... (server side) or voc_pk_... (a widget, from an allowed origin);"
+            " create one with POST /api/tenants/{tenantId}/keys",
+        )
     tenant = await get_tenant(p)
     agent = await agents.agent_for_call(tenant.id, agent_id)
     lang = (

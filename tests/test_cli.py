@@ -2,6 +2,7 @@
 
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -61,6 +62,11 @@ def test_seed_demo_prints_the_same_working_credentials_twice(cli_env: dict[str, 
     assert (Path(cli_env["VOCALIA_VAR_DIR"]) / "demo-credentials.json").stat().st_mode & 0o077 == 0
     for value in saved.values():
         assert value in first.stdout
+    assert "  agents            agent_support_fr, agent_support_en\n" in first.stdout
+    assert "  caller number     +212520123456 (simulated carrier)\n" in first.stdout
+    assert first.stdout.splitlines()[-1].startswith(
+        f'curl -X POST http://127.0.0.1:8000/v1/calls -H "Authorization: Bearer {saved["test_key"]}"'
+    )
     assert saved["tenant_key"].startswith("vk_")
     assert saved["secret_key"].startswith("voc_sk_live_")
     assert saved["test_key"].startswith("voc_sk_test_")
@@ -134,7 +140,39 @@ def test_serve_demo_starts_and_the_printed_login_works(cli_env: dict[str, str]) 
         )
         assert me.status_code == 200
         assert me.json()["plan"] == "pro"
+        # The printout's last line is a curl that works as printed, against this server.
+        printed = _read_until_curl(proc)
+        argv = shlex.split(printed.splitlines()[-1])
+        assert argv[:3] == ["curl", "-X", "POST"]
+        assert argv[3] == f"http://127.0.0.1:{port}/v1/calls"
+        headers = dict(h.split(": ", 1) for h in argv[5:9:2])
+        assert argv[4] == argv[6] == "-H"
+        assert argv[8] == "-d"
+        assert headers["Authorization"] == f"Bearer {saved['test_key']}"
+        call = httpx.post(argv[3], headers=headers, content=argv[9].encode(), timeout=10)
+        assert call.status_code == 201, call.text
+        assert (call.json()["agentId"], call.json()["from"]) == (
+            "agent_support_fr",
+            "+212520123456",
+        )
+        hangup = httpx.post(
+            f"{argv[3]}/{call.json()['id']}/hangup",
+            headers={"Authorization": headers["Authorization"]},
+            timeout=10,
+        )
+        assert hangup.status_code == 200, hangup.text
     finally:
         proc.terminate()
-        output = proc.communicate(timeout=20)[0]
-    assert "dashboard login" in output
+        proc.communicate(timeout=20)
+    assert "dashboard login" in printed
+
+
+def _read_until_curl(proc: subprocess.Popen[str]) -> str:
+    """The server prints the demo before it starts: its output up to the curl line."""
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if line.startswith("curl "):
+            return "".join(lines)
+    raise AssertionError("serve --demo printed no curl:\n" + "".join(lines))

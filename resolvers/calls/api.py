@@ -93,10 +93,18 @@ async def create_call(
     carrier_name = "simulated" if mode == "test" or caller is None else caller.carrier
     carrier = carriers.get(carrier_name)
     if carrier is None:
-        raise invalid(f"the {carrier_name} carrier is not configured on this server", param="from")
+        raise invalid(
+            f"the {carrier_name} carrier is not configured on this server: the operator sets"
+            " VOCALIA_TWILIO_ACCOUNT_SID, VOCALIA_TWILIO_AUTH_TOKEN and VOCALIA_PUBLIC_URL; a"
+            " sandbox key (voc_sk_test_...) always calls through the simulated carrier",
+            param="from",
+        )
     plan = plan_of(tenant.plan)
     if carrier_name != "simulated" and "telephony" not in plan.features:
-        raise forbidden("phone calls through a carrier need the Pro or Enterprise plan")
+        raise forbidden(
+            "phone calls through a carrier need the Pro or Enterprise plan: upgrade the plan,"
+            " or use a sandbox key (voc_sk_test_...) for simulated calls"
+        )
     async with admission(tenant, agent, mode, metric="calls", what="a call") as call_id:
         call = await insert_call(
             tenant,
