@@ -147,6 +147,11 @@ def load_model(model_dir: Path, cpu_threads: int) -> Any:
     with _load_lock:
         model = _models.get(key)
         if model is None:
+            # On Intel CPUs CTranslate2 computes with MKL, whose results may change with memory
+            # alignment unless strict reproducibility is on (CTranslate2 issue 693): the same
+            # audio then decodes differently from one process state to the next. MKL reads
+            # this when CTranslate2 first runs; an operator's own value wins.
+            os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
             from faster_whisper import WhisperModel
 
             try:

@@ -651,7 +651,8 @@ async def test_a_starter_tenant_cannot_call_through_twilio(
         r,
         403,
         "insufficient_permissions",
-        message="phone calls through a carrier need the Pro or Enterprise plan",
+        message="phone calls through a carrier need the Pro or Enterprise plan: upgrade the"
+        " plan, or use a sandbox key (voc_sk_test_...) for simulated calls",
     )
     assert await Call.filter(tenant_id=starter.ctx.id).count() == 0
     assert fake.requests == []

@@ -138,7 +138,7 @@ async def wait_final(
             body = (await client.get(f"/v1/calls/{call_id}", headers=headers)).json()
             if body["status"] in ("completed", "failed"):
                 return body
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)
 
 
 async def deliveries(client: httpx.AsyncClient, hooks: Hooks, **params: Any) -> dict[str, Any]:
@@ -159,7 +159,7 @@ async def wait_settled(
             rows = page["data"]
             if len(rows) >= count and all(d["status"] != "pending" for d in rows):
                 return list(reversed(rows))
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)
 
 
 def vocalia_signature(secret: str, body: bytes) -> str:
@@ -677,7 +677,7 @@ async def test_replay_refusals(client: httpx.AsyncClient, rx: Receiver) -> None:
     await rx.wait_for(1, "/slow")
     async with asyncio.timeout(5):
         while (pending := await WebhookDelivery.get(tenant_id=other.id)).attempts < 1:
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)
     assert pending.status == "pending"
     r = await client.put(
         f"/api/tenants/{other.id}/webhooks", json={"endpoints": []}, headers=other.tenant.headers
