@@ -114,6 +114,10 @@ class VoiceSession:
         self._last_activity = self._started
         self._reprompted = False
         self._busy = False
+        # Turns enqueued and not yet answered. The queue alone cannot tell: its getter takes a
+        # turn out before the brain resumes to answer it, and a caller waiting for the agent
+        # (the simulated one) saw "idle" in between and spoke on, or hung up unanswered.
+        self._unanswered = 0
         self._idle = asyncio.Event()
         self._pending_transfer: str | None = None
         self._pending_end = False
@@ -166,6 +170,7 @@ class VoiceSession:
         except asyncio.QueueFull:
             log.warning("call %s: caller turns queue full; turn dropped", self.call.id)
             return
+        self._unanswered += 1
         self._reprompted = False
         self._idle.clear()
 
@@ -178,7 +183,7 @@ class VoiceSession:
     def _is_idle(self) -> bool:
         return (
             not self._busy
-            and self._turns.empty()
+            and self._unanswered == 0
             and not self.playout.speaking(time.monotonic())
             and not self.listener.in_turn
         )
@@ -212,6 +217,11 @@ class VoiceSession:
         finally:
             metrics.SESSIONS.dec()
             self.listener.close()
+            # Turns nobody will answer: stop their recognition (it holds a voice worker).
+            while not self._turns.empty():
+                left = self._turns.get_nowait()
+                if left.transcript is not None:
+                    left.transcript.cancel()
         return self.ended
 
     async def _guarded(self, work: "asyncio.Future[None] | Any") -> None:
@@ -298,6 +308,7 @@ class VoiceSession:
             try:
                 await self._answer(turn)
             finally:
+                self._unanswered -= 1
                 self._busy = False
                 self._last_activity = time.monotonic()
                 self._idle.set()
