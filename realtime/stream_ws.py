@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from realtime import engine, registry
 from realtime.session import SessionOptions, VoiceSession
-from resolvers import principals, validation, web_calls
+from resolvers import principals, revocation, validation, web_calls
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.settings import get_settings
 
@@ -159,13 +159,28 @@ async def stream(ws: WebSocket) -> None:
         sink,
         SessionOptions.from_settings(settings, rate, rate),
     )
+    # A revoked key (or an erased or downgraded tenant) ends the stream within the second,
+    # with the error frame every other refusal sends before its close code.
+    live = revocation.register(principal, lambda code, why: _revoked(session, code))
     await sink.send_event({"type": "ready", "callId": opened.call.id})
     try:
         await registry.drive(session, _read(ws, session))
     finally:
+        revocation.unregister(live)
         if ws.client_state == WebSocketState.CONNECTED and not sink.gone:
             with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
                 await ws.close(code=session.close_code)
+
+
+def _revoked(session: VoiceSession, code: int) -> None:
+    if code == revocation.PLAN_DOWNGRADED:
+        error = DomainError(
+            ErrorCode.INSUFFICIENT_PERMISSIONS, "the tenant's plan no longer allows this stream"
+        )
+    else:
+        error = DomainError(ErrorCode.INVALID_API_KEY, "the key of this stream was revoked")
+    session.stop("canceled", error=(error.code.value, error.message))
+    session.close_code = close_code(error)
 
 
 async def _read(ws: WebSocket, session: VoiceSession) -> None:

@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from models.call import Call
+from resolvers import keys, revocation
 from tests import ws
 from tests.factories import make_key, make_tenant
 from tests.realtime.test_stream import Shop, make_shop
@@ -202,3 +203,28 @@ async def test_a_dashboard_token_is_not_a_stream_key(client: httpx.AsyncClient, 
     assert frames[0]["code"] == "invalid_api_key"
     assert code == 4401
     assert await Call.filter(tenant_id=shop.ctx.id).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("how", "code", "close"),
+    [("revoke", "invalid_api_key", 4401), ("downgrade", "insufficient_permissions", 4403)],
+)
+async def test_an_open_stream_ends_with_an_error_frame_when_its_credential_goes(
+    client: httpx.AsyncClient, base: str, how: str, code: str, close: int
+) -> None:
+    shop = await make_shop(client)
+    issued = await keys.create_key(shop.ctx.principal, kind="secret", name="stream")
+    async with open_stream(base, issued.secret) as voice:
+        ready = await voice.config("agent_en", "en")
+        if how == "revoke":
+            await keys.revoke_key(shop.ctx.principal, issued.key.id)
+        else:
+            await revocation.end_tenant(shop.ctx.id, revocation.PLAN_DOWNGRADED, "plan changed")
+        error = await voice.expect("error", timeout=2)
+        assert (error["code"], error["type"]) == (code, "error")
+        end = await voice.expect("end", timeout=2)
+        assert end["metadata"]["endedReason"] == "canceled"
+        assert (await voice.wait_closed(2))[0] == close
+    assert revocation.live_sockets(shop.ctx.id) == 0
+    call = await Call.get(id=ready["callId"])
+    assert (call.status, call.ended_reason) == ("completed", "canceled")
