@@ -20,6 +20,7 @@ from realtime import engine, registry
 from realtime.session import SessionOptions, VoiceSession
 from resolvers import principals, revocation, validation, web_calls
 from resolvers.errors import DomainError, ErrorCode, invalid
+from resolvers.json_input import parse_json_object
 from resolvers.settings import get_settings
 
 log = logging.getLogger("vocalia.stream")
@@ -87,11 +88,10 @@ def _parse(message: Mapping[str, Any]) -> dict[str, Any] | bytes | None:
         raise DomainError(
             ErrorCode.PAYLOAD_TOO_LARGE, f"frames are limited to {MAX_MESSAGE_BYTES} bytes"
         )
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise invalid("frames must be JSON objects or binary audio") from exc
-    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+    # The parser of every transport: big integers, deep nesting, NUL or lone surrogates are
+    # invalid_request like anywhere else, never an exception that ends the stream.
+    value = parse_json_object(text, what="a frame")
+    if not isinstance(value.get("type"), str):
         raise invalid('frames must be JSON objects with a "type"')
     return value
 

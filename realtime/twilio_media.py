@@ -22,6 +22,8 @@ from realtime.audio import ulaw_decode, ulaw_encode
 from realtime.carriers.twilio import STREAM_PATH, stream_url
 from realtime.session import SessionOptions, VoiceSession
 from resolvers import calls, web_calls
+from resolvers.errors import DomainError
+from resolvers.json_input import parse_json_object
 from resolvers.settings import get_settings
 
 __all__ = ["STREAM_PATH", "media_stream"]
@@ -79,18 +81,24 @@ def _signed(ws: WebSocket) -> bool:
 
 
 async def _receive(ws: WebSocket) -> dict[str, Any] | None:
-    """The next Twilio message; None when Twilio hung up or sent something unreadable."""
-    try:
-        text = await ws.receive_text()
-    except (WebSocketDisconnect, RuntimeError, KeyError, OSError):
-        return None
-    if len(text) > MAX_MESSAGE_CHARS:
-        return None
-    try:
-        message = json.loads(text)
-    except ValueError:
-        return None
-    return message if isinstance(message, dict) else None
+    """The next readable Twilio message; None when Twilio hung up. Twilio's protocol has no
+    error frame: an unreadable message (not JSON, not an object, a huge integer, deep nesting,
+    binary) is logged and skipped, as one bad media frame would be."""
+    while True:
+        try:
+            message = await ws.receive()
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return None
+        if message["type"] == "websocket.disconnect":
+            return None
+        text = message.get("text")
+        if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
+            log.warning("skipped a Twilio message: binary or over %d chars", MAX_MESSAGE_CHARS)
+            continue
+        try:
+            return parse_json_object(text, what="a Twilio message")
+        except DomainError as error:
+            log.warning("skipped a Twilio message: %s", error.message)
 
 
 async def _close(ws: WebSocket, code: int) -> None:

@@ -228,3 +228,45 @@ async def test_an_open_stream_ends_with_an_error_frame_when_its_credential_goes(
     assert revocation.live_sockets(shop.ctx.id) == 0
     call = await Call.get(id=ready["callId"])
     assert (call.status, call.ended_reason) == ("completed", "canceled")
+
+
+HOSTILE_FRAMES = [
+    "1" + "0" * 5000,  # an integer Python's int() refuses
+    "[" * 5000 + "]" * 5000,  # nesting past Python's recursion limit
+    '{"type": "text", "text": ' + "[" * 100 + "]" * 100 + "}",
+    '"text"',
+    "null",
+    "1e999999",
+    "NaN",
+    '{"type": "text", "text": "\\ud800"}',  # a lone surrogate: no UTF-8 form
+    '{"type": "text", "text": "a\\u0000b"}',
+    "{not json",
+]
+
+
+async def test_hostile_frames_are_error_frames_and_the_stream_goes_on(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    shop = await make_shop(client)
+    async with open_stream(base, shop.key) as voice:
+        await voice.config("agent_en", "en")
+        for raw in HOSTILE_FRAMES:
+            await voice.conn.send(raw)
+            error = await voice.expect("error", timeout=5)
+            assert (error["code"], error["type"]) == ("invalid_request", "error"), raw[:40]
+        await voice.send({"type": "text", "text": "hello"})
+        assert await voice.agent_line()
+        await voice.send({"type": "end"})
+        end = await voice.expect("end")
+        assert end["metadata"]["endedReason"] == "customer-hangup"
+        assert (await voice.wait_closed())[0] == 1000
+
+
+@pytest.mark.parametrize("raw", HOSTILE_FRAMES[:3])
+async def test_a_hostile_first_frame_is_refused_4400(
+    client: httpx.AsyncClient, base: str, raw: str
+) -> None:
+    shop = await make_shop(client)
+    frames, code = await _frames_and_close(stream_url(base, shop.key), raw)
+    assert [(f["type"], f["code"]) for f in frames] == [("error", "invalid_request")]
+    assert code == 4400

@@ -210,3 +210,41 @@ async def test_the_agents_transfer_dials_the_advisor_through_twilio(
         assert [t["name"] for t in row.tool_calls] == ["transfer_call"]
     finally:
         await conn.close()
+
+
+HOSTILE = [
+    "1" + "0" * 5000,  # an integer Python's int() refuses
+    "[" * 5000 + "]" * 5000,  # nesting past Python's recursion limit
+    '{"event": "media", "media": ' + "[" * 100 + "]" * 100 + "}",
+    '"start"',
+    "1e999999",
+    "NaN",
+    "not json",
+]
+
+
+async def test_hostile_messages_are_skipped_and_the_call_goes_on(
+    client: httpx.AsyncClient, fake: FakeTwilio, pro: Tenant, media_url: str
+) -> None:
+    await Agent.filter(tenant_id=pro.ctx.id, agent_id="agent_support_fr").update(
+        language="en", greeting="Hello."
+    )
+    call = await in_progress(client, fake, pro)
+    call_id = our_id(call)
+    conn = await _open(media_url, fake, call)
+    twilio = TwilioSide(conn, call)
+    try:
+        for raw in HOSTILE:  # before start, then during the call
+            await conn.send(raw)
+        await conn.send(b"\xff\xfe binary")
+        await twilio.start(call_id)
+        for raw in HOSTILE:
+            await conn.send(raw)
+        await twilio.wait("mark")  # the greeting still played
+        await twilio.stop()
+        async with asyncio.timeout(10):
+            await conn.wait_closed()
+        row = await Call.get(id=call_id)
+        assert (row.status, row.ended_reason) == ("completed", "customer-hangup")
+    finally:
+        await conn.close()
