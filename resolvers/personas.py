@@ -1,5 +1,8 @@
-"""Built-in persona templates: a greeting and instructions in the five languages."""
+"""Built-in persona templates: a greeting and instructions in the five languages; and the
+``{{name}}`` templates an agent's instructions and greeting may hold, filled from the call's
+metadata ("data passed to the agent", in the reference)."""
 
+import re
 from dataclasses import dataclass
 
 
@@ -104,3 +107,50 @@ PERSONAS: dict[str, Persona] = {
     ),
 }
 PERSONA_NAMES = tuple(PERSONAS)
+
+
+# --- call metadata in an agent's instructions and greeting --------------------------------------
+
+# {{customerName}}, {{ order_id }}: a name of letters, digits and underscores.
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}")
+_PLACEHOLDER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+MAX_VALUE_CHARS = 200
+MAX_VALUES = 50
+# The simulated carrier's own settings (the scripted caller): not data about the caller.
+PRIVATE_KEYS = frozenset({"simulate"})
+
+
+def call_values(metadata: object) -> dict[str, str]:
+    """The call's ``metadata`` as the agent sees it: its top-level text, number and boolean
+    values as strings (others, and ``simulate``, left out), each on one line and at most
+    ``MAX_VALUE_CHARS`` characters, at most ``MAX_VALUES`` of them."""
+    if not isinstance(metadata, dict):
+        return {}
+    values: dict[str, str] = {}
+    for key, value in metadata.items():
+        if len(values) >= MAX_VALUES:
+            break
+        if not isinstance(key, str) or key in PRIVATE_KEYS or not _PLACEHOLDER_NAME.match(key):
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            text = str(value)
+        else:
+            continue
+        # One line: a value cannot start a new instruction of its own in a prompt.
+        text = " ".join(text.split())[:MAX_VALUE_CHARS]
+        if text:
+            values[key] = text
+    return values
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """``template`` with each ``{{name}}`` replaced by ``values[name]``. An unknown name becomes
+    empty, with the spaces before it (a caller never hears braces: "Bonjour {{customerName}},"
+    without one is "Bonjour,"). Text without a placeholder is returned unchanged."""
+    if "{{" not in template:
+        return template
+    hole = "\x00"  # never in stored text (validation refuses NUL)
+    filled = _PLACEHOLDER.sub(lambda m: values.get(m.group(1), hole), template)
+    return re.sub(r"[ \t]*\x00", "", filled).strip()

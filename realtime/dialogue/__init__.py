@@ -60,6 +60,9 @@ class Conversation:
     faq: list[dict[str, str]] = field(default_factory=list)
     tools: tuple[str, ...] = TOOLS
     transfer_available: bool = False
+    # The call's metadata as strings (resolvers.personas.call_values), already filled into
+    # ``instructions`` and ``greeting`` where they name it.
+    call_data: dict[str, str] = field(default_factory=dict)
     history: list[dict[str, str]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 

@@ -24,7 +24,7 @@ from realtime.metrics import TurnTiming
 from realtime.playout import Playout, Sink, Speech
 from realtime.session.listener import FRAME_MS, RATE, Listener, Turn
 from realtime.speech import Audio, SpeechError, SpeechToText, TextToSpeech
-from resolvers import agent_tools, calls, web_calls
+from resolvers import agent_tools, calls, personas, web_calls
 from resolvers.agents import default_greeting, default_instructions
 from resolvers.settings import Settings
 
@@ -87,16 +87,18 @@ class VoiceSession:
         self.providers = providers
         self.options = options
         self.playout = Playout(sink, FRAME_MS, realtime=options.realtime)
+        data = personas.call_values(call.metadata)
         self.conv = Conversation(
             agent_name=agent.name,
             language=call.language,
             timezone=timezone,
             now=datetime.now(UTC),
-            instructions=agent.instructions or default_instructions(agent),
-            greeting=agent.greeting or default_greeting(agent),
+            instructions=personas.fill(agent.instructions or default_instructions(agent), data),
+            greeting=personas.fill(agent.greeting or default_greeting(agent), data),
             faq=list(agent.faq or []),
             tools=tuple(agent.tools or TOOLS),
             transfer_available=bool(agent.transfer_number),
+            call_data=data,
         )
         self.listener = Listener(
             options.in_rate,
