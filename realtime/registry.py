@@ -33,6 +33,18 @@ def stop(call_id: str) -> None:
         session.stop(None)
 
 
+def hand_over(call_id: str, message: str | None) -> None:
+    """The call was transferred (already ended in the database): its session says
+    ``message`` to the caller, if any, then ends."""
+    session = _sessions.get(call_id)
+    if session is None:
+        return
+    if message and message.strip():
+        session.hand_over(message)
+    else:
+        session.stop(None)
+
+
 async def drive(session: VoiceSession, reader: Coroutine[Any, Any, None]) -> None:
     """Run ``session`` while ``reader`` feeds it from its transport, until the session ends
     (the reader stops it when the client ends or leaves). The session is reachable by its
@@ -64,7 +76,7 @@ class WebCarrier:
         raise RuntimeError("web calls start from WS /v1/stream")
 
     async def transfer(self, call: Call, to: str, message: str | None) -> None:
-        stop(call.id)
+        hand_over(call.id, message)
 
     async def hangup(self, call: Call) -> None:
         stop(call.id)

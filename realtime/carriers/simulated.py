@@ -94,6 +94,9 @@ class SimulatedCarrier:
         self._stops.pop(call_id, None)
 
     async def transfer(self, call: Call, to: str, message: str | None) -> None:
+        if message and message.strip() and registry.get(call.id) is not None:
+            registry.hand_over(call.id, message)  # the session ends once it is said
+            return
         await self._stop(call.id)
 
     async def hangup(self, call: Call) -> None:

@@ -67,8 +67,8 @@ _TOOLS: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
         ("need", "timeline", "budget", "authority"),
     ),
     "transfer_call": (
-        "Transfer the caller to a human.",
-        {"reason": _STR},
+        "Transfer the caller to a human. message: what to tell the caller just before.",
+        {"reason": _STR, "message": _STR},
         (),
     ),
     "search_knowledge_base": (

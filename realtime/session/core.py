@@ -32,6 +32,7 @@ log = logging.getLogger("vocalia.voice")
 
 MAX_TURNS_QUEUED = 8
 STOP_GRACE = 10.0
+MAX_TRANSFER_MESSAGE = 500  # as the transfer API's message
 _SENTENCE = re.compile(r"(?<=[.!?؟。])\s+")
 
 
@@ -122,6 +123,8 @@ class VoiceSession:
         self._unanswered = 0
         self._idle = asyncio.Event()
         self._pending_transfer: str | None = None
+        self._transfer_message = ""  # the transfer_call tool's message, said before it
+        self._handover: str | None = None  # an API transfer's message, said before the stop
         self._pending_end = False
         self._timings: list[TurnTiming] = []
         self._failures = 0
@@ -151,6 +154,14 @@ class VoiceSession:
             self._idle.set()
             if reason != "agent-hangup":
                 self.playout.drop()  # hung up, transferred, timed out: stop talking now
+
+    def hand_over(self, message: str) -> None:
+        """The call was transferred elsewhere (the API): say ``message`` to the caller, then
+        end the session. What the agent was saying is cut short; it answers nothing more."""
+        if self._stop is None and self._handover is None:
+            self._handover = message.strip()
+            self.playout.interrupt()
+            self._idle.clear()
 
     @property
     def stopping(self) -> bool:
@@ -185,6 +196,7 @@ class VoiceSession:
     def _is_idle(self) -> bool:
         return (
             not self._busy
+            and self._handover is None
             and self._unanswered == 0
             and not self.playout.speaking(time.monotonic())
             and not self.listener.in_turn
@@ -263,6 +275,10 @@ class VoiceSession:
                     await self._stopped.wait()
             except TimeoutError:
                 pass
+            if self._handover is not None:
+                await self._say(self._handover, handover=True)
+                self.stop(None)
+                return
             now = time.monotonic()
             if now - self._started >= self.agent.max_duration:
                 self.stop("max-duration")
@@ -316,6 +332,9 @@ class VoiceSession:
                 self._idle.set()
             if self._pending_transfer is not None:
                 target, self._pending_transfer = self._pending_transfer, None
+                if self._transfer_message:
+                    # Said and recorded while the call is still in progress, before the bridge.
+                    await self._say(self._transfer_message)
                 await web_calls.transfer_by_agent(self.call.id, target)
                 self.stop(None)
             elif self._pending_end:
@@ -356,11 +375,14 @@ class VoiceSession:
             self.close_code = 4500
             self.stop("agent-error", failed=True)
 
-    async def _say(self, text: str, *, timing: TurnTiming | None = None) -> Speech | None:
+    async def _say(
+        self, text: str, *, timing: TurnTiming | None = None, handover: bool = False
+    ) -> Speech | None:
         """Speak ``text`` sentence by sentence; record what the caller heard. With the
-        ``timing`` of a voice turn, the turn's latency is measured and sent with the line."""
+        ``timing`` of a voice turn, the turn's latency is measured and sent with the line.
+        Once an API transfer is handing the caller over, only its message is said."""
         text = text.strip()
-        if not text or self.stopping:
+        if not text or self.stopping or (self._handover is not None and not handover):
             return None
         speech = self.playout.start_speech(text)
         start_ms = self._elapsed_ms()
@@ -400,6 +422,9 @@ class VoiceSession:
         elif name == "transfer_call":
             if self.agent.transfer_number:
                 self._pending_transfer = self.agent.transfer_number
+                message = args.get("message")
+                if isinstance(message, str):
+                    self._transfer_message = " ".join(message.split())[:MAX_TRANSFER_MESSAGE]
                 result = {"transferring": True}
             else:
                 result = {"error": "no advisor number is configured for transfers"}

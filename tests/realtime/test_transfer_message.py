@@ -1,0 +1,107 @@
+"""A transfer's message is said to the caller before the bridge: the transfer API's
+``message`` on a live stream, and the transfer_call tool's ``message`` (recorded in the
+transcript while the call is still in progress)."""
+
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from models.call import Call
+from resolvers.settings import configure, get_settings
+from tests import ws
+from tests.realtime.fake_openai import API_KEY, FakeOpenAI, Say, ToolCalls
+from tests.realtime.test_stream import make_shop
+from tests.voice import open_stream
+
+MESSAGE = "Un conseiller va vous répondre, ne quittez pas."
+
+
+@pytest.fixture
+async def base(app: object) -> AsyncIterator[str]:
+    async with ws.serve(app) as url:
+        yield url
+
+
+async def test_the_transfer_apis_message_is_said_before_the_stream_ends(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    shop = await make_shop(client)
+    async with open_stream(base, shop.key) as voice:
+        ready = await voice.config("agent_fr", "fr")
+        await voice.agent_line()  # the greeting
+        r = await client.post(
+            f"/v1/calls/{ready['callId']}/transfer",
+            json={"to": "+212600000002", "message": MESSAGE},
+            headers=shop.headers,
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["status"], r.json()["endedReason"]) == ("completed", "transferred")
+        assert await voice.agent_line(timeout=10) == MESSAGE
+        before_end = len(voice.of("audio"))
+        end = await voice.expect("end", timeout=10)
+        assert end["metadata"]["endedReason"] == "transferred"
+        assert before_end > 1  # the message was heard as audio, not only as text
+        assert (await voice.wait_closed())[0] == 1000
+    call = await Call.get(id=ready["callId"])
+    assert call.transferred_to == "+212600000002"
+
+
+async def test_a_transfer_without_a_message_ends_at_once(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    shop = await make_shop(client)
+    async with open_stream(base, shop.key) as voice:
+        ready = await voice.config("agent_fr", "fr")
+        await voice.agent_line()
+        r = await client.post(
+            f"/v1/calls/{ready['callId']}/transfer",
+            json={"to": "+212600000002"},
+            headers=shop.headers,
+        )
+        assert r.status_code == 200, r.text
+        end = await voice.expect("end", timeout=5)
+        assert end["metadata"]["endedReason"] == "transferred"
+        assert [m["text"] for m in voice.of("transcript")] == ["Bonjour."]
+
+
+@pytest.fixture
+def openai() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        configure(
+            get_settings().with_overrides(
+                stt_provider="openai",
+                llm_provider="openai",
+                tts_provider="openai",
+                openai_base_url=fake.base_url,
+                openai_api_key=API_KEY,
+                openai_timeout=5.0,
+            )
+        )
+        yield fake
+
+
+async def test_the_transfer_tools_message_is_said_and_recorded_before_the_transfer(
+    client: httpx.AsyncClient, base: str, openai: FakeOpenAI
+) -> None:
+    shop = await make_shop(client)
+    arguments = json.dumps({"reason": "asked for a person", "message": MESSAGE})
+    openai.script_chat(ToolCalls([("transfer_call", arguments)]), Say("D'accord."))
+    async with open_stream(base, shop.key) as voice:
+        ready = await voice.config("agent_fr", "fr")
+        await voice.agent_line()
+        await voice.send({"type": "text", "text": "Je veux parler à quelqu'un."})
+        await voice.expect("function_call", name="transfer_call")
+        assert await voice.agent_line(timeout=10) == "D'accord."  # the model's answer, then
+        assert await voice.agent_line(timeout=10) == MESSAGE  # the message, then the bridge
+        end = await voice.expect("end", timeout=10)
+        assert end["metadata"]["endedReason"] == "transferred"
+    call = await Call.get(id=ready["callId"])
+    assert (call.status, call.ended_reason, call.transferred_to) == (
+        "completed",
+        "transferred",
+        "+212600000001",
+    )
+    assert call.transcript[-1]["role"] == "agent"
+    assert call.transcript[-1]["content"] == MESSAGE
