@@ -20,18 +20,7 @@ from realtime import engine, registry, stream_ws, twilio_media, twilio_routes, w
 from realtime.carriers.simulated import SimulatedCarrier
 from realtime.carriers.twilio import TwilioCarrier
 from realtime.metrics import exposition
-from resolvers import (
-    calls,
-    carriers,
-    concurrency,
-    db,
-    demo,
-    events,
-    instance,
-    limits,
-    outbox,
-    revocation,
-)
+from resolvers import calls, db, demo, instance, services
 from resolvers.errors import DomainError
 from resolvers.settings import Settings, SettingsError, configure
 from rest_compat.errors import EXCEPTION_HANDLERS
@@ -53,71 +42,40 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        configure(settings)
-        if run_migrations:
-            await db.migrate(settings.database_url)
-        await db.open_db(settings.database_url)
-        limiter = limits.make_limiter(settings.redis_url, settings.redis_prefix)
-        limits.install(limiter)
-        slots = concurrency.make_slots(settings.redis_url, settings.redis_prefix)
-        concurrency.install(slots)
-        bus = events.Bus(events.bus_url(settings.redis_url))
-        await bus.connect()
-        events.install(bus)
-        await revocation.start(
-            settings.redis_url, settings.redis_prefix, settings.socket_slot_ttl, bus
-        )
-        workers.configure(settings.voice_workers)
-        web = registry.WebCarrier()
-        carriers.install(web)
-        simulated = SimulatedCarrier()
-        carriers.install(simulated)
-        twilio = TwilioCarrier() if settings.twilio_configured else None
-        if twilio is not None:
-            carriers.install(twilio)
-        worker = outbox.DeliveryWorker()
-        outbox.install(worker)
-        await worker.start()
-        control_ready = asyncio.Event()
-        background = [
-            asyncio.create_task(
-                instance.listen_for_control(calls.handle_control, control_ready), name="control"
-            ),
-            asyncio.create_task(
-                instance.heartbeat_loop(
-                    settings.heartbeat_seconds,
-                    settings.owner_stale_seconds,
-                    lambda: calls.fail_orphaned_calls(settings.owner_stale_seconds),
+        # One stack: whatever start-up step fails, what was opened before it is closed, in
+        # reverse order (services first opened, last closed).
+        async with services.open_services(settings, run_migrations=run_migrations) as svc:
+            stack = svc.exit_stack
+            workers.configure(settings.voice_workers)
+            stack.callback(workers.shutdown)
+            stack.push_async_callback(engine.close)
+            svc.add_carrier(registry.WebCarrier())
+            svc.add_carrier(SimulatedCarrier())
+            if settings.twilio_configured:
+                svc.add_carrier(TwilioCarrier())
+            control_ready = asyncio.Event()
+            background = [
+                asyncio.create_task(
+                    instance.listen_for_control(calls.handle_control, control_ready),
+                    name="control",
                 ),
-                name="heartbeat",
-            ),
-        ]
-        if settings.voice_warm_up:
-            background.append(asyncio.create_task(engine.warm_up(settings), name="voice-warm-up"))
-        await asyncio.wait_for(control_ready.wait(), timeout=10)
-        try:
-            yield
-        finally:
+                asyncio.create_task(
+                    instance.heartbeat_loop(
+                        settings.heartbeat_seconds,
+                        settings.owner_stale_seconds,
+                        lambda: calls.fail_orphaned_calls(settings.owner_stale_seconds),
+                    ),
+                    name="heartbeat",
+                ),
+            ]
+            if settings.voice_warm_up:
+                background.append(
+                    asyncio.create_task(engine.warm_up(settings), name="voice-warm-up")
+                )
             for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
-            await web.close()
-            await simulated.close()
-            await engine.close()
-            if twilio is not None:
-                await twilio.close()
-            carriers.uninstall_all()
-            await worker.stop()
-            outbox.install(None)
-            await revocation.stop()
-            events.install(None)
-            await bus.disconnect()
-            await slots.close()
-            concurrency.install(concurrency.MemoryCallSlots())
-            await limiter.close()
-            limits.install(limits.MemoryRateLimiter())
-            await db.close_db()
-            workers.shutdown()
+                stack.push_async_callback(services.cancel_task, task)
+            await asyncio.wait_for(control_ready.wait(), timeout=10)
+            yield
 
     graphql = GraphQLEndpoint(development=settings.development)
     return Starlette(

@@ -41,7 +41,7 @@ class AuditPage:
 
 
 async def list_audit_log(
-    principal: Principal,
+    principal: Principal | None,
     *,
     tenant_id: str | None = None,
     limit: int = 20,
@@ -49,8 +49,8 @@ async def list_audit_log(
     action: str | None = None,
 ) -> AuditPage:
     """Owner/admin only. Raises resource_not_found, insufficient_permissions, invalid_request."""
-    require_manager(principal)
-    tenant = await get_tenant(principal, tenant_id)
+    p = require_manager(principal)
+    tenant = await get_tenant(p, tenant_id)
     limit, offset = validation.page_bounds(limit, offset)
     qs = AuditLog.filter(tenant_id=tenant.id)
     if action:

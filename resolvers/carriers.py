@@ -5,6 +5,7 @@ from typing import Protocol
 
 from models.agent import Agent
 from models.call import Call
+from resolvers import services
 
 
 class Carrier(Protocol):
@@ -20,21 +21,23 @@ class Carrier(Protocol):
     async def hangup(self, call: Call) -> None:
         """Stop the call's media and the carrier-side leg (already ended in the database)."""
 
-
-_carriers: dict[str, Carrier] = {}
+    async def close(self) -> None:
+        """End what the carrier still drives (process shutdown) and release its clients."""
 
 
 def install(carrier: Carrier) -> None:
-    _carriers[carrier.name] = carrier
+    """Register a carrier with the current services; its owner closes it (Services.add_carrier
+    also closes it with the services)."""
+    services.current().carriers[carrier.name] = carrier
 
 
 def uninstall_all() -> None:
-    _carriers.clear()
+    services.current().carriers.clear()
 
 
 def get(name: str) -> Carrier | None:
-    return _carriers.get(name)
+    return services.current().carriers.get(name)
 
 
 def names() -> tuple[str, ...]:
-    return tuple(_carriers)
+    return tuple(services.current().carriers)

@@ -7,6 +7,8 @@ restart safety releases the slots of the calls it fails.
 import time
 from typing import Protocol
 
+from resolvers import services
+
 
 class CallSlots(Protocol):
     async def acquire(self, tenant_id: str, call_id: str, limit: int, ttl: float) -> bool: ...
@@ -94,16 +96,8 @@ class RedisCallSlots:
         await self._redis.aclose()
 
 
-_slots: CallSlots = MemoryCallSlots()
-
-
-def install(slots: CallSlots) -> None:
-    global _slots
-    _slots = slots
-
-
 def get_slots() -> CallSlots:
-    return _slots
+    return services.current().call_slots
 
 
 def make_slots(redis_url: str | None, prefix: str) -> CallSlots:

@@ -26,6 +26,7 @@ from broadcaster import Broadcast, BroadcastBackend, Event
 from broadcaster._base import Unsubscribed
 
 from models.base import new_id
+from resolvers import services
 
 log = logging.getLogger("vocalia.events")
 
@@ -319,18 +320,11 @@ class Bus:
             return False
 
 
-_bus: Bus | None = None
-
-
-def install(bus: Bus | None) -> None:
-    global _bus
-    _bus = bus
-
-
 def get_bus() -> Bus:
-    if _bus is None:
+    bus = services.current().bus
+    if bus is None:
         raise RuntimeError("the event bus is not connected (app lifespan not started)")
-    return _bus
+    return bus
 
 
 def bus_url(redis_url: str | None) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from models.base import new_id
+from resolvers import services
 
 log = logging.getLogger("vocalia.limits")
 
@@ -76,7 +77,6 @@ class MemoryRateLimiter:
 
     async def reset(self) -> None:
         self._logs.clear()
-        _blocked_ips.clear()
 
     async def close(self) -> None:
         return None
@@ -124,7 +124,6 @@ class RedisRateLimiter:
     async def reset(self) -> None:
         async for key in self._redis.scan_iter(match=self._prefix + "*", count=1000):
             await self._redis.delete(key)
-        _blocked_ips.clear()
 
     async def close(self) -> None:
         await self._redis.aclose()
@@ -133,16 +132,8 @@ class RedisRateLimiter:
         return bool(await self._redis.ping())
 
 
-_limiter: RateLimiter = MemoryRateLimiter()
-
-
-def install(limiter: RateLimiter) -> None:
-    global _limiter
-    _limiter = limiter
-
-
 def get_limiter() -> RateLimiter:
-    return _limiter
+    return services.current().limiter
 
 
 def make_limiter(redis_url: str | None, prefix: str) -> RateLimiter:
@@ -151,21 +142,21 @@ def make_limiter(redis_url: str | None, prefix: str) -> RateLimiter:
 
 # --- failed authentications per client IP ------------------------------------------------
 
-# IPs that used up their failures, until when (epoch seconds). The count itself lives in the
-# limiter (shared through Redis); this copy lets the next credential from a blocked IP be
-# refused without any lookup at all. Another process learns of the block at its own next
-# failure from that IP.
-_blocked_ips: dict[str, float] = {}
+# IPs that used up their failures, until when (epoch seconds): Services.blocked_ips. The
+# count itself lives in the limiter (shared through Redis); this copy lets the next credential
+# from a blocked IP be refused without any lookup at all. Another process learns of the block
+# at its own next failure from that IP.
 
 
 def auth_blocked(client_ip: str) -> int | None:
     """Seconds until this IP may authenticate again, or None when it may now."""
-    until = _blocked_ips.get(client_ip)
+    blocked = services.current().blocked_ips
+    until = blocked.get(client_ip)
     if until is None:
         return None
     left = until - time.time()
     if left <= 0:
-        _blocked_ips.pop(client_ip, None)
+        blocked.pop(client_ip, None)
         return None
     return max(1, math.ceil(left))
 
@@ -175,11 +166,12 @@ async def auth_failed(client_ip: str, limit: int, window: float) -> int | None:
     result = await get_limiter().hit(f"ip:authfail:{client_ip}", limit, window)
     if not result.allowed or result.remaining == 0:
         now = time.time()
-        if len(_blocked_ips) > 10_000:
-            for ip in [ip for ip, until in _blocked_ips.items() if until <= now]:
-                del _blocked_ips[ip]
+        blocked = services.current().blocked_ips
+        if len(blocked) > 10_000:
+            for ip in [ip for ip, until in blocked.items() if until <= now]:
+                del blocked[ip]
         # Until the oldest failure leaves the window (reset is rounded up: cap at one window).
-        _blocked_ips[client_ip] = min(float(result.reset), now + window)
+        blocked[client_ip] = min(float(result.reset), now + window)
     return None if result.allowed else result.retry_after
 
 
@@ -298,16 +290,8 @@ class RedisSocketSlots:
         await self._redis.aclose()
 
 
-_socket_slots: SocketSlots = MemorySocketSlots()
-
-
-def install_socket_slots(slots: SocketSlots) -> None:
-    global _socket_slots
-    _socket_slots = slots
-
-
 def get_socket_slots() -> SocketSlots:
-    return _socket_slots
+    return services.current().socket_slots
 
 
 def make_socket_slots(redis_url: str | None, prefix: str, ttl: float) -> SocketSlots:

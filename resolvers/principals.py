@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from models.credential import ApiKey
 from models.tenant import AllowedOrigin, Tenant
 from models.user import User
-from resolvers import limits, revocation
+from resolvers import limits, revocation, services
 from resolvers.errors import DomainError, ErrorCode, forbidden, invalid, not_found, unauthenticated
 from resolvers.security import (
     KEY_PREFIXES,
@@ -61,25 +61,25 @@ class Principal:
 # read per request. Plan changes invalidate it locally; other processes see them within
 # the TTL.
 _PLAN_TTL = 5.0
-_plan_cache: dict[str, tuple[float, str]] = {}
 
 
 async def tenant_plan(tenant_id: str) -> str | None:
     now = time.monotonic()
-    hit = _plan_cache.get(tenant_id)
+    cache = services.current().plan_cache
+    hit = cache.get(tenant_id)
     if hit and hit[0] > now:
         return hit[1]
     rows = await Tenant.filter(id=tenant_id).values_list("plan", flat=True)
     if not rows:
-        _plan_cache.pop(tenant_id, None)
+        cache.pop(tenant_id, None)
         return None
     plan = str(rows[0])
-    _plan_cache[tenant_id] = (now + _PLAN_TTL, plan)
+    cache[tenant_id] = (now + _PLAN_TTL, plan)
     return plan
 
 
 def forget_tenant_plan(tenant_id: str) -> None:
-    _plan_cache.pop(tenant_id, None)
+    services.current().plan_cache.pop(tenant_id, None)
 
 
 # Every process forgets a plan as soon as it hears the tenant changed.

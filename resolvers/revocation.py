@@ -18,14 +18,13 @@ Nothing here knows a transport: a socket registers a ``close(code, reason)`` cal
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from resolvers import events, limits
+from resolvers import events, services
 from resolvers.settings import get_settings
 
 log = logging.getLogger("vocalia.revocation")
@@ -125,11 +124,8 @@ class RedisSessionStore:
         await self._redis.aclose()
 
 
-_store: SessionStore = MemorySessionStore()
-
-
 def get_store() -> SessionStore:
-    return _store
+    return services.current().sessions
 
 
 def make_store(redis_url: str | None, prefix: str) -> SessionStore:
@@ -240,7 +236,7 @@ async def end_sessions(
     tenant_id: str | None, user_id: str, session_ids: list[str], reason: str
 ) -> None:
     """Logout: those sessions' access tokens are refused from now on, their sockets close."""
-    await _store.end_sessions(session_ids, get_settings().access_token_ttl + _SKEW)
+    await get_store().end_sessions(session_ids, get_settings().access_token_ttl + _SKEW)
     await publish(
         {"tenant_id": tenant_id, "user_id": user_id, "session_ids": session_ids, "reason": reason}
     )
@@ -248,7 +244,7 @@ async def end_sessions(
 
 async def end_all_sessions(tenant_id: str | None, user_id: str, version: int, reason: str) -> None:
     """Password change: tokens issued with a session version below ``version`` are refused."""
-    await _store.raise_version(user_id, version, get_settings().access_token_ttl + _SKEW)
+    await get_store().raise_version(user_id, version, get_settings().access_token_ttl + _SKEW)
     await publish(
         {"tenant_id": tenant_id, "user_id": user_id, "all_sessions": True, "reason": reason}
     )
@@ -275,9 +271,6 @@ async def tenant_updated(tenant_id: str) -> None:
 # --- lifecycle ----------------------------------------------------------------------------
 
 
-_listener: asyncio.Task[None] | None = None
-
-
 async def _listen(bus: events.Bus, ready: asyncio.Event) -> None:
     # For the life of the process: a lost backend connection resubscribes (revocations
     # published meanwhile only miss sockets here; their credentials are refused anyway).
@@ -297,30 +290,14 @@ async def _listen(bus: events.Bus, ready: asyncio.Event) -> None:
         await asyncio.sleep(1.0)  # stop() cancels the loop before the bus disconnects
 
 
-async def start(redis_url: str | None, prefix: str, slot_ttl: float, bus: events.Bus) -> None:
-    """Install the session store and socket slots and listen for revocations (app lifespan)."""
-    global _store, _listener
-    _store = make_store(redis_url, prefix)
-    slots = limits.make_socket_slots(redis_url, prefix, slot_ttl)
-    await slots.start()
-    limits.install_socket_slots(slots)
+async def start_listener(bus: events.Bus) -> asyncio.Task[None]:
+    """The task that applies revocations heard on ``bus``, once it is subscribed (resolvers.
+    services opens it and cancels it before the bus disconnects)."""
     ready = asyncio.Event()
-    _listener = asyncio.create_task(_listen(bus, ready), name="revocations")
+    listener = asyncio.create_task(_listen(bus, ready), name="revocations")
     waiter = asyncio.ensure_future(ready.wait())
-    await asyncio.wait({waiter, _listener}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({waiter, listener}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
-    if _listener.done():
-        _listener.result()  # the subscription failed: raise it
-
-
-async def stop() -> None:
-    global _store, _listener
-    if _listener is not None:
-        _listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await _listener
-        _listener = None
-    await limits.get_socket_slots().close()
-    limits.install_socket_slots(limits.MemorySocketSlots())
-    await _store.close()
-    _store = MemorySessionStore()
+    if listener.done():
+        listener.result()  # the subscription failed: raise it
+    return listener

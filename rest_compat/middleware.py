@@ -44,8 +44,8 @@ class GateMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            state = scope.setdefault("state", {})
-            state["request_id"] = new_id("req", 16)
+            ws_state: dict[str, Any] = scope.setdefault("state", {})
+            ws_state["request_id"] = new_id("req", 16)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

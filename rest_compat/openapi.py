@@ -22,7 +22,7 @@ ERROR_TEXT = {
     413: "Body too large",
     429: "Rate limited",
 }
-SECURITY = {"user": [{"bearer": []}], "key": [{"apiKey": []}], "none": []}
+SECURITY: dict[str, list[S]] = {"user": [{"bearer": []}], "key": [{"apiKey": []}], "none": []}
 RATE_HEADERS = {
     "X-RateLimit-Limit": Param(INT, "Requests allowed per minute by the plan"),
     "X-RateLimit-Remaining": Param(INT, "Requests left in the window"),

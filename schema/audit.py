@@ -31,7 +31,7 @@ class AuditEntry:
             actor_id=a.actor_id,
             actor_kind=a.actor_kind,
             target=a.target,
-            data=a.data,
+            data=JSON(a.data),
             ip=a.ip,
             created_at=a.created_at,
         )

@@ -166,7 +166,7 @@ def tool_calls(entries: list[dict[str, Any]]) -> list[ToolCall]:
         ToolCall(
             id=strawberry.ID(str(e.get("id", ""))),
             name=str(e.get("name", "")),
-            arguments=e.get("arguments") if isinstance(e.get("arguments"), dict) else {},
+            arguments=JSON(e.get("arguments") if isinstance(e.get("arguments"), dict) else {}),
             result=e.get("result"),
             at=str(e.get("at", "")),
         )

@@ -142,7 +142,7 @@ class Call:
             lead_score=c.lead_score,
             cost=float(c.cost) if isinstance(c.cost, Decimal | int | float) else None,
             ended_reason=c.ended_reason,
-            metadata=c.metadata,
+            metadata=JSON(c.metadata),
             recording_url=c.recording_url,
             latency=CallLatency.from_dict(latency) if latency else None,
             tool_calls=tool_calls(list(c.tool_calls or [])),
@@ -179,7 +179,7 @@ class CallEvent:
             type=str(event.get("type", "")),
             call_id=strawberry.ID(str(event.get("callId", ""))),
             timestamp=str(event.get("timestamp", "")),
-            data=event.get("data") or {},
+            data=JSON(event.get("data") or {}),
         )
 
 

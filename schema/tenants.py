@@ -201,7 +201,7 @@ class Action:
             type=a.type,
             event=a.event,
             target_url=a.target_url,
-            headers=actions.masked_headers(a),
+            headers=JSON(actions.masked_headers(a)),
             enabled=a.enabled,
         )
 
@@ -420,6 +420,8 @@ class TenantMutation:
         ],
         tenant_id: TenantIdArg = None,
     ) -> JSON:
-        return await tenants.erase_tenant(
-            info.context.caller(), confirm, tenant_id, info.context.client_ip
+        return JSON(
+            await tenants.erase_tenant(
+                info.context.caller(), confirm, tenant_id, info.context.client_ip
+            )
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -18,7 +18,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.json_input import parse_json_object
 from resolvers.principals import authenticate_bearer
-from schema import build_schema
+from schema import build_schema, graphiql
 from schema.context import Context, Loaders
 from schema.subscriptions import share_subscription_events
 from schema.ws import TextWebSocketAdapter, TransportWSHandler
@@ -45,6 +45,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page, its scripts served by schema.graphiql: it works offline.
+        return HTMLResponse(graphiql.page_html())
 
     def parse_json(self, data: str | bytes) -> Any:
         """HTTP bodies: the one parser every transport uses; anything but a JSON object is a
@@ -79,7 +83,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
-    ) -> Context:  # type: ignore[override]
+    ) -> Context:
         state = request.scope.get("state", {})
         error = state.get("auth_error")
         return Context(

@@ -1,6 +1,7 @@
 """Shared fixtures: one app per test session on the chosen backend, a clean database per test."""
 
 import asyncio
+import fcntl
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from tortoise import Tortoise, connections
 from tortoise.exceptions import OperationalError
 
 from app import create_app
-from resolvers import carriers, limits, principals
+from resolvers import services
 from resolvers.settings import Settings, configure
 from tests import backends
 
@@ -42,6 +43,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             item.add_marker(skip)
         config.option.markexpr = ""
+
+
+# Tests that keep the CPU busy with speech models: with both passes running at once
+# (tests/__main__.py), only one of them runs at a time across the passes.
+CPU_HEAVY = Path(__file__).resolve().parent / "realtime"
+
+
+@pytest.fixture(autouse=True)
+async def _cpu_heavy_one_at_a_time(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    lock_path = os.environ.get("VOCALIA_TEST_CPU_LOCK")
+    if not lock_path or CPU_HEAVY not in Path(str(request.node.path)).parents:
+        yield
+        return
+    with open(lock_path, "a") as handle:
+        # Polled, so the session's event loop (heartbeats, workers) keeps running meanwhile.
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await asyncio.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")
@@ -83,19 +109,15 @@ async def clean(request: pytest.FixtureRequest, settings: Settings) -> AsyncIter
         return
     configure(settings)
     await _truncate()
-    await limits.get_limiter().reset()
-    principals._plan_cache.clear()
+    await services.current().reset()
     yield
     configure(settings)
 
 
 async def _truncate() -> None:
     # Calls a previous test left running would keep writing while the tables are emptied.
-    for name in carriers.names():
-        carrier = carriers.get(name)
-        close = getattr(carrier, "close", None)
-        if close is not None:
-            await close()
+    for carrier in list(services.current().carriers.values()):
+        await carrier.close()
     conn = connections.get("default")
     tables = [m._meta.db_table for app in (Tortoise.apps or {}).values() for m in app.values()]
     if conn.capabilities.dialect != "postgres":

@@ -476,7 +476,8 @@ V1_CASES: dict[tuple[str, str], V1Case] = {
         400,
         "agent_not_configured",
         "agentId",
-        "agent 'agent_zephyrine_vip' is not configured or is disabled",
+        "agent 'agent_zephyrine_vip' does not exist for this tenant: create it with POST /v1/agents"
+        " (or GraphQL createAgent); GET /v1/agents lists the tenant's agents",
     ),
     # Agent ids are per tenant: A may create its own with the same id; B's stays untouched.
     ("POST", "/v1/agents"): V1Case({"id": "{B_AGENT}", "name": "Alpha's own"}, 201),

@@ -5,6 +5,8 @@ They run once, in the SQLite pass; the code does not change between passes.
 
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -33,9 +35,21 @@ def test_ruff_format() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_on_the_domain() -> None:
+def test_mypy_on_every_layer() -> None:
+    configured = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+    assert set(configured) >= {"models", "resolvers", "schema", "rest_compat", "realtime", "app.py"}
     result = _run(str(BIN / "mypy"))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_server_distribution_leaves_vocalia_to_the_sdk() -> None:
+    """`pip install vocalia` is the Python SDK (the reference); the server is vocalia-server."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "vocalia-server"
+    assert project["scripts"]["vocalia-server"] == "app:main"
+    # The installed distribution (pip install -e .) carries that name and command.
+    dist = metadata.distribution("vocalia-server")
+    assert "vocalia-server" in {ep.name for ep in dist.entry_points}
 
 
 def test_layering_contracts() -> None:

@@ -5,6 +5,7 @@ worker delivers them at least once, signed twice (X-VocalIA-Signature and Standa
 Webhooks), on the retry schedule, never following redirects.
 """
 
+from resolvers import services
 from resolvers.outbox.delivery import DeliveryWorker, Outcome, SuccessLog, deliver, send
 from resolvers.outbox.events import USER_AGENT, enqueue, iso_now
 from resolvers.outbox.signing import signed_headers, standard_signature, vocalia_signature
@@ -25,14 +26,8 @@ __all__ = [
     "wake",
 ]
 
-_worker: DeliveryWorker | None = None
-
-
-def install(worker: DeliveryWorker | None) -> None:
-    global _worker
-    _worker = worker
-
 
 def wake() -> None:
-    if _worker is not None:
-        _worker.wake()
+    worker = services.current().worker
+    if worker is not None:
+        worker.wake()

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import httpx
 import pytest
 
-from resolvers import limits
+from resolvers import limits, services
 from resolvers.limits import MemoryRateLimiter, RateResult, RedisRateLimiter
 from resolvers.settings import Settings
 from tests import backends, servers
@@ -65,13 +65,14 @@ async def private_limiter(app: object, settings: Settings) -> AsyncIterator[None
     """The session's kind of limiter (Redis on the postgres pass, memory otherwise) on a key
     prefix of this test's own: another session sharing the Redis database resets the common
     prefix between its tests, which would add requests to an exact count here."""
-    original = limits.get_limiter()
+    svc = services.current()
+    original = svc.limiter
     mine = limits.make_limiter(settings.redis_url, f"vocalia-rl-{uuid.uuid4().hex[:8]}")
-    limits.install(mine)
+    svc.limiter = mine
     try:
         yield
     finally:
-        limits.install(original)
+        svc.limiter = original
         await mine.reset()
         await mine.close()
 

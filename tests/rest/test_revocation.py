@@ -15,7 +15,7 @@ import pytest
 
 from models.credential import ApiKey
 from models.user import User
-from resolvers import revocation
+from resolvers import revocation, services
 from resolvers.security import sha256_hex
 from resolvers.settings import Settings, configure
 from tests import servers
@@ -133,8 +133,9 @@ async def test_keys_need_a_token_newer_than_the_last_password_change(
         headers=bearer(old["access_token"]),
     )
     assert r.status_code == 200
-    kept = revocation._store
-    revocation._store = revocation.MemorySessionStore()  # what a flushed store remembers
+    svc = services.current()
+    kept = svc.sessions
+    svc.sessions = revocation.MemorySessionStore()  # what a flushed store remembers
     try:
         assert await works(client, old["access_token"])  # the cheap check forgot...
         body = await gql(client, CREATE_KEY, headers=bearer(old["access_token"]))
@@ -144,7 +145,7 @@ async def test_keys_need_a_token_newer_than_the_last_password_change(
         )
         assert_error(r, 401, "invalid_api_key")
     finally:
-        revocation._store = kept
+        svc.sessions = kept
     assert await ApiKey.filter(tenant_id=t.id).count() == 1  # only the registration's vk_
 
 
