@@ -20,7 +20,7 @@ from realtime import engine, registry, stream_ws, twilio_media, twilio_routes, w
 from realtime.carriers.simulated import SimulatedCarrier
 from realtime.carriers.twilio import TwilioCarrier
 from realtime.metrics import exposition
-from resolvers import calls, db, demo, instance, services
+from resolvers import calls, db, demo, instance, redaction, services
 from resolvers.errors import DomainError
 from resolvers.settings import Settings, SettingsError, configure
 from rest_compat.errors import EXCEPTION_HANDLERS
@@ -39,6 +39,8 @@ async def metrics_endpoint(request: Request) -> Response:
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
     configure(settings)
+    # Before uvicorn logs its first request line: no credential reaches any log.
+    redaction.install()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
