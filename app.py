@@ -26,6 +26,7 @@ from resolvers.settings import Settings, SettingsError, configure
 from rest_compat.errors import EXCEPTION_HANDLERS
 from rest_compat.middleware import GateMiddleware
 from rest_compat.routes import routes as rest_routes
+from schema import graphiql
 from schema.view import GraphQLEndpoint
 
 log = logging.getLogger("vocalia")
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             *twilio_routes.routes,
             WebSocketRoute(twilio_media.STREAM_PATH, twilio_media.media_stream),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *graphiql.routes,
         ],
         middleware=[Middleware(GateMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
