@@ -3,16 +3,15 @@ greeting are filled from it, for the builtin agent and the OpenAI-compatible one
 prompt also lists it); the simulated caller's ``metadata.simulate`` stays the carrier's."""
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from resolvers.personas import MAX_VALUE_CHARS, call_values, fill
-from resolvers.settings import Settings, configure, get_settings
+from resolvers.settings import Settings, configure
 from tests.factories import make_key, make_tenant
-from tests.realtime.fake_openai import API_KEY, FakeOpenAI, Say
+from tests.realtime.fake_openai import FakeOpenAI, Say
 
 FAST = {"sim_ring_seconds": 0.05, "sim_answer_seconds": 0.05, "sim_turn_seconds": 0.02}
 AGENT = {
@@ -68,22 +67,6 @@ async def test_the_builtin_agent_greets_with_the_calls_metadata(
     # Unknown or non-text placeholders are left empty: the caller never hears braces.
     assert greeting["content"] == "Hello Amina Benali, your order 4512 is ready."
     assert any(t["role"] == "user" for t in done["transcript"])
-
-
-@pytest.fixture
-def openai() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        configure(
-            get_settings().with_overrides(
-                stt_provider="openai",
-                llm_provider="openai",
-                tts_provider="openai",
-                openai_base_url=fake.base_url,
-                openai_api_key=API_KEY,
-                openai_timeout=5.0,
-            )
-        )
-        yield fake
 
 
 async def test_the_openai_agent_gets_the_metadata_in_its_system_prompt(

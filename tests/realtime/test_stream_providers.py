@@ -3,13 +3,12 @@ tool calls, text-to-speech) served by a local fake that speaks OpenAI's protocol
 whose provider keeps failing ends alone, with error frames, while the process goes on."""
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from models.booking import Booking
-from resolvers.settings import configure, get_settings
 from tests import ws
 from tests.realtime.fake_openai import API_KEY, Fail, FakeOpenAI, Say, ToolCalls
 from tests.realtime.test_stream import make_shop, tomorrow
@@ -20,22 +19,6 @@ from tests.voice import open_stream
 async def base(app: object) -> AsyncIterator[str]:
     async with ws.serve(app) as url:
         yield url
-
-
-@pytest.fixture
-def openai() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        configure(
-            get_settings().with_overrides(
-                stt_provider="openai",
-                llm_provider="openai",
-                tts_provider="openai",
-                openai_base_url=fake.base_url,
-                openai_api_key=API_KEY,
-                openai_timeout=5.0,
-            )
-        )
-        yield fake
 
 
 async def test_remote_providers_book_by_voice(

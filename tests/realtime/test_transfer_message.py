@@ -3,15 +3,14 @@
 transcript while the call is still in progress)."""
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from models.call import Call
-from resolvers.settings import configure, get_settings
 from tests import ws
-from tests.realtime.fake_openai import API_KEY, FakeOpenAI, Say, ToolCalls
+from tests.realtime.fake_openai import FakeOpenAI, Say, ToolCalls
 from tests.realtime.test_stream import make_shop
 from tests.voice import open_stream
 
@@ -64,22 +63,6 @@ async def test_a_transfer_without_a_message_ends_at_once(
         end = await voice.expect("end", timeout=5)
         assert end["metadata"]["endedReason"] == "transferred"
         assert [m["text"] for m in voice.of("transcript")] == ["Bonjour."]
-
-
-@pytest.fixture
-def openai() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        configure(
-            get_settings().with_overrides(
-                stt_provider="openai",
-                llm_provider="openai",
-                tts_provider="openai",
-                openai_base_url=fake.base_url,
-                openai_api_key=API_KEY,
-                openai_timeout=5.0,
-            )
-        )
-        yield fake
 
 
 async def test_the_transfer_tools_message_is_said_and_recorded_before_the_transfer(
