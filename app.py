@@ -139,8 +139,7 @@ def _print_demo(seeded: demo.DemoTenant, host: str, port: int) -> None:
     for label, (value, missing) in lines.items():
         print(f"  {label} {value or missing}")
     print(f"  agents            {', '.join(seeded.agent_ids)}")
-    if seeded.caller_number is not None:
-        print(f"  caller number     {seeded.caller_number} (simulated carrier)")
+    print(f"  caller number     {seeded.caller_number} (simulated carrier)")
     print(f"  GraphQL           {base}/graphql   REST {base}/api/...   OpenAPI {base}/openapi.json")
     for note in seeded.notes:
         print(f"  note: {note}")

@@ -38,11 +38,15 @@ class PhoneNumber(TimestampedModel):
         "models.Tenant", related_name="phone_numbers", on_delete=fields.CASCADE
     )
     tenant_id: str
-    # Globally unique: an inbound call to a number must map to exactly one tenant.
-    number = fields.CharField(max_length=20, unique=True)
+    # Unique per tenant, not globally: refusing a number another tenant registered would tell
+    # this tenant that it exists elsewhere. Which tenant answers an inbound call to a number
+    # is decided by the carrier that owns it (the number in that tenant's carrier account),
+    # not by who typed it in first.
+    number = fields.CharField(max_length=20)
     label = fields.CharField(max_length=100, default="")
     is_default = fields.BooleanField(default=False)
     carrier = fields.CharField(max_length=20, default="simulated")
 
     class Meta:
         table = "phone_numbers"
+        unique_together = (("tenant", "number"),)

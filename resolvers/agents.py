@@ -226,15 +226,16 @@ async def agent_for_call(tenant_id: str, agent_id: object) -> Agent:
 async def add_phone_number(
     principal: Principal | None, data: dict[str, Any], tenant_id: str | None = None
 ) -> PhoneNumber:
-    """Raises invalid_phone_number, conflict (a number belongs to one tenant), invalid_request."""
+    """Raises invalid_phone_number, conflict (the tenant already has this number),
+    invalid_request. Another tenant's numbers are never looked at."""
     p = _writer(principal)
     tenant = await get_tenant(p, tenant_id)
     number = validation.e164(data.get("number"), "number")
     label = validation.text(data.get("label"), "label", max_len=100) or ""
     carrier = validation.choice(data.get("carrier", "simulated"), "carrier", CARRIERS)
     is_default = validation.boolean(data.get("isDefault", False), "isDefault")
-    if await PhoneNumber.filter(number=number).exists():
-        raise conflict("this number is already registered", param="number")
+    if await PhoneNumber.filter(tenant_id=tenant.id, number=number).exists():
+        raise conflict("this tenant already has this number", param="number")
     try:
         async with in_transaction():
             if is_default:
@@ -251,7 +252,7 @@ async def add_phone_number(
             )
             await audit.record(tenant.id, "phone_number.added", principal=p, target=number)
     except IntegrityError as exc:
-        raise conflict("this number is already registered", param="number") from exc
+        raise conflict("this tenant already has this number", param="number") from exc
     return row
 
 

@@ -102,14 +102,13 @@ class DemoCredentials:
 class DemoTenant:
     credentials: DemoCredentials
     agent_ids: list[str]
-    caller_number: str | None
+    caller_number: str
     notes: list[str] = field(default_factory=list)
 
     def call_body(self) -> dict[str, Any]:
         """A POST /v1/calls body that works as is on the demo tenant."""
         body: dict[str, Any] = {"to": DEMO_CUSTOMER, "agentId": DEMO_AGENTS[0]["id"]}
-        if self.caller_number is not None:
-            body["from"] = self.caller_number
+        body["from"] = self.caller_number
         body["metadata"] = dict(DEMO_METADATA)
         return body
 
@@ -149,7 +148,7 @@ async def seed_demo(var_dir: Path) -> DemoTenant:
     if creds != saved:
         _save(path, creds)
     agent_ids = await _ensure_agents(owner, notes)
-    caller = await _ensure_caller_number(owner, notes)
+    caller = await _ensure_caller_number(owner)
     return DemoTenant(creds, agent_ids, caller, notes)
 
 
@@ -228,22 +227,13 @@ async def _ensure_agents(owner: Principal, notes: list[str]) -> list[str]:
     return [str(spec["id"]) for spec in DEMO_AGENTS]
 
 
-async def _ensure_caller_number(owner: Principal, notes: list[str]) -> str | None:
-    """The reference's caller number on the simulated carrier, unless another tenant of this
-    database already holds it (a number routes inbound calls to one tenant)."""
-    row = await PhoneNumber.get_or_none(number=DEMO_CALLER)
-    if row is None:
+async def _ensure_caller_number(owner: Principal) -> str:
+    """The reference's caller number on the simulated carrier (numbers are per tenant)."""
+    if not await PhoneNumber.exists(tenant_id=owner.tenant_id, number=DEMO_CALLER):
         await agents.add_phone_number(
             owner, {"number": DEMO_CALLER, "label": "demo caller", "carrier": "simulated"}
         )
-        return DEMO_CALLER
-    if row.tenant_id == owner.tenant_id:
-        return DEMO_CALLER
-    notes.append(
-        f"caller number {DEMO_CALLER} belongs to another tenant of this database: calls use "
-        "the tenant's default number, or none (add one with POST /v1/phone-numbers)"
-    )
-    return None
+    return DEMO_CALLER
 
 
 def _load(path: Path) -> DemoCredentials | None:

@@ -154,14 +154,32 @@ async def test_phone_numbers(
         ("+212520123456", False),
         ("+212522000000", True),
     }
-    other = await make_tenant(plan="pro")
-    other_h = {"Authorization": f"Bearer {await make_key(other)}"}
+    # The same tenant holds a number once ...
     assert_error(
-        await client.post("/v1/phone-numbers", json={"number": "+212520123456"}, headers=other_h),
+        await client.post("/v1/phone-numbers", json={"number": "+212520123456"}, headers=h),
         409,
         "conflict",
         param="number",
     )
+    # ... while another tenant adding it gets what it would for a number nobody holds: no
+    # oracle for which numbers other tenants have, and each tenant sees only its own row.
+    other = await make_tenant(plan="pro")
+    other_h = {"Authorization": f"Bearer {await make_key(other)}"}
+    theirs = await client.post(
+        "/v1/phone-numbers", json={"number": "+212520123456"}, headers=other_h
+    )
+    fresh = await client.post(
+        "/v1/phone-numbers", json={"number": "+212520777777"}, headers=other_h
+    )
+    assert (theirs.status_code, fresh.status_code) == (201, 201)
+    assert set(theirs.json()) == set(fresh.json())
+    assert theirs.json()["id"] not in {first.json()["id"], second["id"]}
+    assert [
+        n["number"] for n in (await client.get("/v1/phone-numbers", headers=other_h)).json()["data"]
+    ] == ["+212520123456", "+212520777777"]
+    assert {
+        n["number"] for n in (await client.get("/v1/phone-numbers", headers=h)).json()["data"]
+    } == {"+212520123456", "+212522000000"}
     assert_error(
         await client.post("/v1/phone-numbers", json={"number": "12345"}, headers=h),
         400,

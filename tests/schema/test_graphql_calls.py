@@ -514,6 +514,11 @@ async def test_phone_numbers(
     assert gql_error(bad) == {"code": "invalid_phone_number", "status": 400, "param": "number"}
     dup = await gql(client, add, {"i": {"number": "+212520000111"}}, headers)
     assert gql_error(dup) == {"code": "conflict", "status": 409, "param": "number"}
+    # Another tenant adding this tenant's number learns nothing: it simply gets its own row.
+    other = {"Authorization": f"Bearer {await make_key(await make_tenant(plan='pro'))}"}
+    theirs = data(await gql(client, add, {"i": {"number": "+212520000111"}}, other))
+    assert theirs["addPhoneNumber"]["id"] != first["id"]
+    assert theirs["addPhoneNumber"]["isDefault"] is True
     listing = "{ phoneNumbers { total limit offset items { number isDefault } } }"
     assert data(await gql(client, listing, {}, headers))["phoneNumbers"] == {
         "total": 2,
