@@ -293,7 +293,8 @@ async def transfer_call(
     principal: Principal | None, call_id: object, *, to: object, message: object = None
 ) -> Call:
     """Hand an in-progress call to a human: the AI leg ends completed/transferred, then the
-    owning process bridges the caller. Raises resource_not_found, invalid_phone_number, conflict."""
+    owning process says ``message`` (recorded as the agent's last line) and bridges the
+    caller. Raises resource_not_found, invalid_phone_number, conflict."""
     call = await get_call(principal, call_id)
     target = validation.e164(to, "to")
     text = validation.text(message, "message", max_len=500)
@@ -305,6 +306,7 @@ async def transfer_call(
         reason="transferred",
         updates={"transferred_to": target},
         extra_events=("call.transferred",),
+        closing_line=text.strip() if text else None,
     )
     if ended is None:
         raise conflict("the call ended before it could be transferred")

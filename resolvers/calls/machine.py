@@ -102,9 +102,15 @@ async def transition(
     updates: dict[str, Any] | None = None,
     extra_events: tuple[str, ...] = (),
     explicit_lead_score: int | None = None,
+    closing_line: str | None = None,
 ) -> Call | None:
     """Move a call to ``status`` if its current status allows it; None when it does not
-    (another actor got there first). Side effects leave only after the commit."""
+    (another actor got there first). Side effects leave only after the commit.
+
+    ``closing_line``: what the agent says as the call ends (a transfer's message), appended
+    to the transcript in the same transaction: the status update holds the row, so a line
+    the owning process is writing either lands before it or, finding the call ended, not at
+    all; nothing is overwritten, and the summary and webhooks include it."""
     now = datetime.now(UTC)
     fields: dict[str, Any] = {"status": status, "updated_at": now, **(updates or {})}
     if status == "in-progress":
@@ -117,10 +123,21 @@ async def transition(
         if not changed:
             return None
         call = await Call.get(id=call_id)
+        published = []
+        if closing_line:
+            line: dict[str, Any] = {"role": "agent", "content": closing_line}
+            if call.answered_at is not None:
+                line["startMs"] = max(0, int((now - call.answered_at).total_seconds() * 1000))
+            call.transcript = [*call.transcript, line]
+            await call.save(update_fields=["transcript"])
+            published.append(
+                bus_event(
+                    call, "transcript", None, {"role": "agent", "text": closing_line, "final": True}
+                )
+            )
         if status in FINAL:
             await _finalize(call, now, explicit_lead_score)
         await CallTransition.create(call_id=call.id, status=status, at=now, reason=reason)
-        published = []
         for i, event_type in enumerate((*extra_events, EVENT_FOR_STATUS[status])):
             event = await outbox.enqueue(
                 call.tenant_id,

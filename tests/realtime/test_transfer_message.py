@@ -45,6 +45,12 @@ async def test_the_transfer_apis_message_is_said_before_the_stream_ends(
         assert (await voice.wait_closed())[0] == 1000
     call = await Call.get(id=ready["callId"])
     assert call.transferred_to == "+212600000002"
+    # Recorded once, as the agent's last line, although the call ended when the API answered.
+    lines = [(line["role"], line["content"]) for line in call.transcript]
+    assert lines == [("agent", "Bonjour."), ("agent", MESSAGE)]
+    assert call.transcript[-1]["startMs"] >= call.transcript[0].get("startMs", 0)
+    shown = (await client.get(f"/v1/calls/{call.id}", headers=shop.headers)).json()
+    assert shown["transcript"][-1]["content"] == MESSAGE
 
 
 async def test_a_transfer_without_a_message_ends_at_once(

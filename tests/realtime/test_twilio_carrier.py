@@ -485,6 +485,9 @@ async def test_transfer_dials_the_human_with_twiml(
         "transferred",
         "+33612345678",
     )
+    # What Twilio says is the agent's last line, in the transcript the webhooks carry.
+    assert row.transcript[-1]["role"] == "agent"
+    assert row.transcript[-1]["content"] == "Je vous passe un conseiller <humain> & Cie."
     # call.transferred and call.completed share the transition's timestamp.
     assert sorted(await event_types(call_id)) == [
         "call.answered",
