@@ -19,28 +19,21 @@ from models.agent import Agent
 from models.call import Call
 from realtime import metrics
 from realtime.audio import resample
-from realtime.dialogue import TOOLS, Conversation, LanguageModel, ModelError, ToolCall
+from realtime.dialogue import TOOLS, Conversation, ModelError
 from realtime.metrics import TurnTiming
 from realtime.playout import Playout, Sink, Speech
 from realtime.session.listener import FRAME_MS, RATE, Listener, Turn
-from realtime.speech import Audio, SpeechError, SpeechToText, TextToSpeech
-from resolvers import agent_tools, calls, personas, web_calls
+from realtime.session.options import Providers, SessionOptions, end_frame
+from realtime.session.tools import SessionTools
+from realtime.speech import Audio, SpeechError
+from resolvers import calls, personas, web_calls
 from resolvers.agents import default_greeting, default_instructions
-from resolvers.settings import Settings
 
 log = logging.getLogger("vocalia.voice")
 
 MAX_TURNS_QUEUED = 8
 STOP_GRACE = 10.0
-MAX_TRANSFER_MESSAGE = 500  # as the transfer API's message
 _SENTENCE = re.compile(r"(?<=[.!?؟。])\s+")
-
-
-@dataclass
-class Providers:
-    stt: SpeechToText
-    model: LanguageModel
-    tts: TextToSpeech
 
 
 @dataclass
@@ -48,29 +41,6 @@ class _Stop:
     reason: str | None  # None: the call already ended elsewhere (API hang-up, transfer)
     failed: bool = False
     error: tuple[str, str] | None = None
-
-
-@dataclass
-class SessionOptions:
-    in_rate: int
-    out_rate: int
-    realtime: bool = True  # pace output on the wall clock (False: the simulated caller)
-    greet: bool = True
-    end_of_turn_ms: int = 400
-    barge_in_ms: int = 120
-    reprompt_s: float = 8.0
-    silence_timeout_s: float = 20.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings, in_rate: int, out_rate: int) -> "SessionOptions":
-        return cls(
-            in_rate=in_rate,
-            out_rate=out_rate,
-            end_of_turn_ms=settings.end_of_turn_ms,
-            barge_in_ms=settings.barge_in_ms,
-            reprompt_s=settings.silence_reprompt_seconds,
-            silence_timeout_s=settings.silence_timeout_seconds,
-        )
 
 
 class VoiceSession:
@@ -116,16 +86,17 @@ class VoiceSession:
         self._started = time.monotonic()
         self._last_activity = self._started
         self._reprompted = False
-        self._busy = False
+        # Busy from the start when it greets: a caller waiting for its turn (the simulated one)
+        # must not find it idle before the brain task has even begun the greeting, speak over
+        # it and cut it from the transcript.
+        self._busy = options.greet
         # Turns enqueued and not yet answered. The queue alone cannot tell: its getter takes a
         # turn out before the brain resumes to answer it, and a caller waiting for the agent
         # (the simulated one) saw "idle" in between and spoke on, or hung up unanswered.
         self._unanswered = 0
         self._idle = asyncio.Event()
-        self._pending_transfer: str | None = None
-        self._transfer_message = ""  # the transfer_call tool's message, said before it
+        self.tools = SessionTools(call, agent, self.conv, self.playout)
         self._handover: str | None = None  # an API transfer's message, said before the stop
-        self._pending_end = False
         self._timings: list[TurnTiming] = []
         self._failures = 0
         self.ended: Call | None = None
@@ -330,14 +301,14 @@ class VoiceSession:
                 self._busy = False
                 self._last_activity = time.monotonic()
                 self._idle.set()
-            if self._pending_transfer is not None:
-                target, self._pending_transfer = self._pending_transfer, None
-                if self._transfer_message:
+            if self.tools.pending_transfer is not None:
+                target, self.tools.pending_transfer = self.tools.pending_transfer, None
+                if self.tools.transfer_message:
                     # Said and recorded while the call is still in progress, before the bridge.
-                    await self._say(self._transfer_message)
+                    await self._say(self.tools.transfer_message)
                 await web_calls.transfer_by_agent(self.call.id, target)
                 self.stop(None)
-            elif self._pending_end:
+            elif self.tools.pending_end:
                 self.stop("agent-hangup")
 
     async def _answer(self, turn: Turn) -> None:
@@ -355,14 +326,14 @@ class VoiceSession:
         self.playout.event({"type": "transcript", "role": "user", "text": text, "final": True})
         self.conv.now = datetime.now(UTC)
         try:
-            reply = await self.providers.model.respond(self.conv, text, self._run_tool)
+            reply = await self.providers.model.respond(self.conv, text, self.tools.run)
         except ModelError as exc:
             self._fail_once("the language model failed", exc)
             return
         self._failures = 0
         turn.timing.agent_done_at = time.monotonic()
         self.conv.history.append({"role": "user", "content": text})
-        self._pending_end = self._pending_end or reply.end
+        self.tools.pending_end = self.tools.pending_end or reply.end
         voice = turn.audio is not None
         await self._say(reply.text, timing=turn.timing if voice else None)
         metrics.TURNS.labels("voice" if voice else "text").inc()
@@ -414,29 +385,6 @@ class VoiceSession:
             self.playout.event(line)
         return speech
 
-    async def _run_tool(self, tool: ToolCall) -> dict[str, Any]:
-        name, args = tool.name, dict(tool.arguments)
-        result: dict[str, Any]
-        if name not in self.conv.tools:
-            result = {"error": f"the tool {name} is not enabled for this agent"}
-        elif name == "transfer_call":
-            if self.agent.transfer_number:
-                self._pending_transfer = self.agent.transfer_number
-                message = args.get("message")
-                if isinstance(message, str):
-                    self._transfer_message = " ".join(message.split())[:MAX_TRANSFER_MESSAGE]
-                result = {"transferring": True}
-            else:
-                result = {"error": "no advisor number is configured for transfers"}
-        elif name == "end_call":
-            self._pending_end = True
-            result = {"ending": True}
-        else:
-            result = await agent_tools.run_tool(self.call.id, name, args)
-        fc_id = await calls.record_tool_call(self.call.id, name, args, result)
-        self.playout.event({"type": "function_call", "name": name, "arguments": args, "id": fc_id})
-        return result
-
     def _elapsed_ms(self) -> int:
         return int((time.monotonic() - self._started) * 1000)
 
@@ -444,18 +392,3 @@ class VoiceSession:
 def _frames(pcm: bytes, rate: int) -> list[bytes]:
     size = rate * FRAME_MS // 1000 * 2
     return [pcm[i : i + size] for i in range(0, len(pcm), size)]
-
-
-def end_frame(call: Call) -> dict[str, Any]:
-    return {
-        "type": "end",
-        "callId": call.id,
-        "summary": call.summary or "",
-        "metadata": {
-            "duration": call.duration,
-            "sentiment": call.sentiment,
-            "leadScore": call.lead_score,
-            "endedReason": call.ended_reason,
-            "latency": call.latency or None,
-        },
-    }

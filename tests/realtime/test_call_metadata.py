@@ -61,11 +61,13 @@ async def test_the_builtin_agent_greets_with_the_calls_metadata(
     client: httpx.AsyncClient,
 ) -> None:
     done = await call_with_metadata(client, METADATA)
-    # The greeting is the agent's first line. (Its place before the caller's first line is not
-    # asserted here: on a cold first call it was once stored after it; see issue 9's note.)
-    greeting = next(t for t in done["transcript"] if t["role"] == "agent")
+    # The greeting is the call's first line (the caller waits for it).
+    greeting = done["transcript"][0]
     # Unknown or non-text placeholders are left empty: the caller never hears braces.
-    assert greeting["content"] == "Hello Amina Benali, your order 4512 is ready."
+    assert (greeting["role"], greeting["content"]) == (
+        "agent",
+        "Hello Amina Benali, your order 4512 is ready.",
+    )
     assert any(t["role"] == "user" for t in done["transcript"])
 
 

@@ -8,8 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from realtime.carriers.simulated import DEFAULT_SCRIPTS
-from resolvers.settings import Settings, configure
+from models.agent import Agent
+from models.call import Call
+from realtime import engine
+from realtime.carriers.simulated import DEFAULT_SCRIPTS, _Ear
+from realtime.session import RATE, SessionOptions, VoiceSession
+from resolvers.settings import Settings, configure, get_settings
 from tests.factories import SCRIPT_END, make_key, make_tenant
 
 FAST = {"sim_ring_seconds": 0.05, "sim_answer_seconds": 0.05, "sim_turn_seconds": 0.02}
@@ -72,3 +76,19 @@ async def test_every_scripted_line_is_heard_answered_and_stored(
         else:
             # A goodbye the agent recognised ends the call from its side, after its answer.
             assert done["endedReason"] in SCRIPT_END, done
+
+
+@pytest.mark.parametrize("greet", [True, False])
+async def test_a_greeting_session_is_not_idle_before_it_has_greeted(greet: bool) -> None:
+    # The simulated caller waits for an idle agent before each line. A session built but not
+    # yet run (its brain task not started) was idle, so the caller spoke over the greeting
+    # and the greeting was cut from the transcript.
+    call = Call(id="call_idle", tenant_id="ten_idle", language="en", metadata={})
+    agent = Agent(agent_id="agent_idle", name="Atlas", language="en")
+    options = SessionOptions(in_rate=RATE, out_rate=RATE, realtime=False, greet=greet)
+    session = VoiceSession(call, agent, "UTC", engine.providers(get_settings()), _Ear(), options)
+    waiting = asyncio.ensure_future(session.wait_idle())
+    await asyncio.sleep(0.2)
+    assert waiting.done() is not greet
+    session.stop(None)  # a stopped session is never waited for
+    await asyncio.wait_for(waiting, 1)
