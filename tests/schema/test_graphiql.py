@@ -5,7 +5,12 @@ neither the IDE nor the assets."""
 import base64
 import hashlib
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +19,7 @@ from starlette.applications import Starlette
 import app as app_module
 from resolvers.settings import Settings, configure
 from schema import graphiql
+from tests.servers import ROOT
 
 HTML = {"Accept": "text/html"}
 TAGS = re.compile(r"<(script|link)\b[^>]*>", re.S)
@@ -84,3 +90,26 @@ async def test_production_serves_no_ide(production: httpx.AsyncClient) -> None:
     assert "graphiql" not in r.text.lower()
     r = await production.get("/graphiql/static/graphiql.min.js")
     assert r.status_code == 404
+
+
+def test_the_wheel_ships_the_assets(tmp_path: Path) -> None:
+    # An installed (non-editable) server serves the same files: they are package data.
+    # Built from a copy: setuptools writes build/ and *.egg-info beside the sources.
+    source = tmp_path / "src"
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("schema", "resolvers", "rest_compat", "realtime", "models"):
+        shutil.copytree(ROOT / name, source / name, ignore=skip)
+    for name in ("pyproject.toml", "README.md", "app.py"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(source)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = tmp_path.glob("vocalia_server-*.whl")
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    assets = (ROOT / "schema/static/graphiql").iterdir()
+    local = {f"schema/static/graphiql/{p.name}" for p in assets}
+    assert len(local) >= 8
+    assert local <= shipped, sorted(local - shipped)
