@@ -14,7 +14,7 @@ from typing import Any
 
 from realtime.dialogue.lexicons import DIRECTIVE_PREFIXES, INTENTS, STOPWORDS, TOPICS
 from realtime.dialogue.matching import Matches
-from realtime.dialogue.normalize import arabic_variants, is_arabic, normalize, tokens
+from resolvers.textnorm import arabic_variants, is_arabic, normalize, tokens
 
 _DIRECTIVES = tuple(
     normalize(prefix) + (" " if prefix.endswith(" ") else "") for prefix in DIRECTIVE_PREFIXES

@@ -8,7 +8,7 @@ The reply texts are in ``replies``; the words of dates and times in ``when.words
 """
 
 from realtime.dialogue.matching import Lexicon
-from realtime.dialogue.normalize import normalize
+from resolvers.textnorm import normalize
 
 GREETING = (
     *("bonjour", "bonsoir", "salut", "allo", "allô"),

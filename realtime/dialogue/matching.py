@@ -19,7 +19,7 @@ probes, not a scan of the vocabulary; results are cached per token.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from realtime.dialogue.normalize import (
+from resolvers.textnorm import (
     deletions,
     edit_distance,
     is_latin,

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from realtime.dialogue.lexicons import INTENTS, STOPWORDS, TOPICS
 from realtime.dialogue.matching import Matches
-from realtime.dialogue.normalize import is_arabic, normalize, tokens, variants
 from realtime.dialogue.when import When, read_when
 from realtime.dialogue.when import words as when_words
+from resolvers.textnorm import is_arabic, normalize, tokens, variants
 
 # What is analysed of one turn: a spoken turn is a few hundred characters; a pasted page
 # in the widget's text box is read from its beginning.

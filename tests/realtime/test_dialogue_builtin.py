@@ -16,8 +16,8 @@ import pytest
 
 from realtime.dialogue import TOOLS, AgentTurn, Conversation, ToolCall
 from realtime.dialogue.builtin import BuiltinModel, warm_up
-from realtime.dialogue.normalize import normalize
 from realtime.dialogue.when import parse_when, read_when
+from resolvers.textnorm import normalize
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=CASABLANCA)  # a Wednesday

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from realtime.dialogue.normalize import normalize, tokens
 from realtime.dialogue.when import days
 from realtime.dialogue.when.clock import clock_times, part_of_day
 from realtime.dialogue.when.fallback import dateparser_date, search_dates
+from resolvers.textnorm import normalize, tokens
 
 _CORRECTIONS = frozenset(
     tokens(normalize("non no plutôt rather actually mejor بل لا la lla wla ولا"))

@@ -9,7 +9,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from realtime.dialogue.normalize import normalize, tokens, variants
 from realtime.dialogue.when import words as w
 from realtime.dialogue.when.reading import (
     CLOCK_TOKEN,
@@ -19,6 +18,7 @@ from realtime.dialogue.when.reading import (
     phrase_at,
     read_number,
 )
+from resolvers.textnorm import normalize, tokens, variants
 
 
 @dataclass

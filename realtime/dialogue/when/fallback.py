@@ -7,9 +7,9 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
-from realtime.dialogue.normalize import normalize, tokens
 from realtime.dialogue.when import words as w
 from realtime.dialogue.when.reading import among, lookup
+from resolvers.textnorm import normalize, tokens
 
 log = logging.getLogger("vocalia.dialogue")
 

@@ -5,8 +5,8 @@ is الساعة), so the word tables hold one form per word."""
 import re
 from collections.abc import Sequence
 
-from realtime.dialogue.normalize import variants
 from realtime.dialogue.when import words as w
+from resolvers.textnorm import variants
 
 
 def lookup(table: dict[str, int], token: str) -> int | None:

@@ -8,7 +8,7 @@ and "night", "three" and "there") for fuzzy matching.
 
 from collections.abc import Iterable, Mapping
 
-from realtime.dialogue.normalize import normalize, tokens
+from resolvers.textnorm import normalize, tokens
 
 
 def _fold(words: str) -> tuple[str, ...]:

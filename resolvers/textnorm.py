@@ -1,4 +1,5 @@
-"""Normalisation of noisy speech transcripts for matching, in Latin and Arabic scripts.
+"""Normalisation of noisy text for matching, in Latin and Arabic scripts: speech transcripts
+for the dialogue manager, knowledge-base entries and queries for search.
 
 Speech recognition spells the same word many ways: accents come and go ("réservé",
 "reserve"), hyphens split or vanish ("rendez-vous", "rendez vous"), Arabic carries optional
