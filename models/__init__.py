@@ -12,4 +12,5 @@ MODEL_MODULES = [
     "models.webhook",
     "models.process",
     "models.idempotency",
+    "models.knowledge",
 ]

@@ -105,3 +105,14 @@ class NgramEmbedder:
         for row, text in enumerate(texts):
             out[row] = ngram_vector(text, self.dim)
         return out
+
+
+_default: Embedder | None = None
+
+
+def get_embedder() -> Embedder:
+    """The embedder new vectors are made with (the offline default)."""
+    global _default
+    if _default is None:
+        _default = NgramEmbedder()
+    return _default
