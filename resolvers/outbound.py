@@ -21,7 +21,6 @@ import httpcore
 import httpx
 
 from resolvers import urls
-from resolvers.settings import get_settings
 from resolvers.urls import Destination, IPAddress
 
 PIN = "vocalia.pinned"  # request extension: the Destination the check returned
@@ -83,7 +82,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
                 raise httpcore.ConnectError(f"host {host!r} does not resolve") from exc
             if not addresses:
                 raise httpcore.ConnectError(f"host {host!r} does not resolve") from None
-        if not get_settings().allow_private_urls and any(urls.blocked(ip) for ip in addresses):
+        if any(urls.refused(ip) for ip in addresses):
             raise httpcore.ConnectError(
                 f"refused: {host} resolves to a private, loopback, link-local or reserved address"
             )

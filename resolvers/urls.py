@@ -129,6 +129,18 @@ def blocked(ip: IPAddress) -> bool:
     )
 
 
+def refused(ip: IPAddress) -> bool:
+    """What this server refuses to reach: a blocked address, except loopback when the
+    settings allow it (VOCALIA_ALLOW_PRIVATE_URLS: local receivers in tests and development;
+    private networks, link-local and cloud metadata stay refused even then)."""
+    if not blocked(ip):
+        return False
+    if get_settings().allow_private_urls:
+        v4 = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+        return not (ip.is_loopback or (v4 is not None and v4.is_loopback))
+    return True
+
+
 @dataclass(frozen=True)
 class Destination:
     """An outbound URL that passed the check, with the addresses it was vetted at: the
@@ -146,9 +158,12 @@ async def check_outbound_url(value: object, param: str = "url") -> str:
     return (await vet_outbound_url(value, param)).url
 
 
-async def vet_outbound_url(value: object, param: str = "url") -> Destination:
+async def vet_outbound_url(
+    value: object, param: str = "url", *, allow_http: bool = False
+) -> Destination:
     """check_outbound_url, keeping the addresses that were checked so the connection can be
-    pinned to them (DNS rebinding). Raises invalid_request."""
+    pinned to them (DNS rebinding). ``allow_http``: plain http too (reading public pages,
+    as the knowledge-base crawler does; never for what we send). Raises invalid_request."""
     settings = get_settings()
     if not isinstance(value, str) or not value or len(value) > MAX_URL:
         raise invalid(
@@ -161,7 +176,7 @@ async def vet_outbound_url(value: object, param: str = "url") -> Destination:
         port = parts.port
     except ValueError as exc:
         raise invalid(f"{param} is not a valid URL", param=param) from exc
-    allowed_schemes = ("https", "http") if settings.development else ("https",)
+    allowed_schemes = ("https", "http") if settings.development or allow_http else ("https",)
     if parts.scheme not in allowed_schemes:
         raise invalid(f"{param} must use {' or '.join(allowed_schemes)}", param=param)
     if not parts.hostname or parts.username or parts.password:
@@ -172,7 +187,7 @@ async def vet_outbound_url(value: object, param: str = "url") -> Destination:
         addresses: list[IPAddress] = [ipaddress.ip_address(host)]
     except ValueError:
         addresses = await _addresses(host, port, param)
-    if not settings.allow_private_urls and any(blocked(ip) for ip in addresses):
+    if any(refused(ip) for ip in addresses):
         message = f"{param} resolves to a private, loopback, link-local or reserved address"
         if settings.development:
             # A developer pointing a webhook at a local receiver learns the switch at once.

@@ -184,12 +184,24 @@ async def test_a_name_that_does_not_resolve(strict: None, monkeypatch: pytest.Mo
     assert caught.value.message == "webhookUrl: host 'nowhere.example.test' does not resolve"
 
 
-async def test_private_addresses_pass_when_allowed(settings: Settings) -> None:
-    # The session settings allow them (loopback receivers in tests); nothing else changes.
+async def test_only_loopback_passes_when_private_urls_are_allowed(settings: Settings) -> None:
+    # The session settings allow them (loopback receivers in tests): loopback, written
+    # plainly, passes; private networks, metadata and disguised loopback stay refused.
     before = get_settings()
     configure(settings)
     try:
-        target = await vet_outbound_url("http://[64:ff9b::7f00:1]:9/x")
+        for url in ("http://127.0.0.1:9/x", "http://[::1]:9/x", "http://[::ffff:127.0.0.2]:9/x"):
+            target = await vet_outbound_url(url)
+            assert len(target.addresses) == 1
+            assert target.addresses[0].is_loopback or target.addresses[0].ipv4_mapped
+        for url in (
+            "http://[64:ff9b::7f00:1]:9/x",
+            "http://10.0.0.5/x",
+            "http://169.254.169.254/latest/meta-data",
+            "http://192.168.1.1/",
+        ):
+            with pytest.raises(DomainError) as caught:
+                await vet_outbound_url(url)
+            assert caught.value.code == "invalid_request"
     finally:
         configure(before)
-    assert target.addresses == (ipaddress.ip_address("64:ff9b::7f00:1"),)
