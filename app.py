@@ -22,6 +22,7 @@ from realtime.carriers.twilio import TwilioCarrier
 from realtime.metrics import exposition
 from resolvers import calls, db, demo, instance, redaction, services
 from resolvers.errors import DomainError
+from resolvers.knowledge import jobs as kb_jobs
 from resolvers.settings import Settings, SettingsError, configure
 from rest_compat.errors import EXCEPTION_HANDLERS
 from rest_compat.middleware import GateMiddleware
@@ -35,6 +36,12 @@ log = logging.getLogger("vocalia")
 async def metrics_endpoint(request: Request) -> Response:
     body, content_type = exposition()
     return Response(body, media_type=content_type)
+
+
+async def _sweep(stale_after: float) -> None:
+    """What dead processes left: their calls end server-restart, their crawls resume here."""
+    await calls.fail_orphaned_calls(stale_after)
+    await kb_jobs.get_runner().resume_orphans(stale_after)
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:
@@ -66,7 +73,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                     instance.heartbeat_loop(
                         settings.heartbeat_seconds,
                         settings.owner_stale_seconds,
-                        lambda: calls.fail_orphaned_calls(settings.owner_stale_seconds),
+                        lambda: _sweep(settings.owner_stale_seconds),
                     ),
                     name="heartbeat",
                 ),

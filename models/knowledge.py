@@ -55,3 +55,35 @@ class KnowledgeChunk(Model):
     class Meta:
         table = "knowledge_chunks"
         indexes = (("tenant_id", "language"),)
+
+
+class KnowledgeJob(TimestampedModel):
+    """A crawl of a site into the knowledge base, persisted step by step: a restart resumes
+    it from its frontier."""
+
+    id = fields.CharField(primary_key=True, max_length=40)  # kbj_…
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="knowledge_jobs", on_delete=fields.CASCADE
+    )
+    tenant_id: str
+    kind = fields.CharField(max_length=20, default="crawl")
+    # queued -> running -> completed | failed | canceled
+    status = fields.CharField(max_length=20, default="queued")
+    language = fields.CharField(max_length=8)
+    url = fields.CharField(max_length=2048)
+    max_pages = fields.IntField()
+    max_depth = fields.IntField()
+    max_bytes = fields.IntField()
+    # [[url, depth], ...] still to visit, in order; every URL ever queued (no revisits).
+    frontier: list[list[object]] = fields.JSONField(default=list)
+    seen: list[str] = fields.JSONField(default=list)
+    pages = fields.IntField(default=0)  # pages stored as entries
+    bytes = fields.IntField(default=0)  # bytes downloaded
+    skipped: list[dict[str, str]] = fields.JSONField(default=list)  # [{url, reason}], capped
+    error = fields.CharField(max_length=500, null=True)
+    owner = fields.CharField(max_length=64, null=True)  # the process running it
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "knowledge_jobs"
+        indexes = (("tenant_id", "created_at"), ("status",))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from resolvers.carriers import Carrier
     from resolvers.concurrency import CallSlots
     from resolvers.events import Bus
+    from resolvers.knowledge.jobs import JobRunner
     from resolvers.limits import RateLimiter, SocketSlots
     from resolvers.outbox import DeliveryWorker
     from resolvers.revocation import SessionStore
@@ -40,6 +41,7 @@ class Services:
     sessions: SessionStore
     bus: Bus | None = None
     worker: DeliveryWorker | None = None
+    kb_jobs: JobRunner | None = None  # this process's knowledge-base crawls
     carriers: dict[str, Carrier] = field(default_factory=dict)
     # tenant id -> (expires at, plan): plans read by the gate, kept a few seconds.
     plan_cache: dict[str, tuple[float, str]] = field(default_factory=dict)
@@ -109,6 +111,7 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open the database and the shared services for ``settings``, in dependency order."""
     from resolvers import concurrency, db, events, limits, outbox, revocation
+    from resolvers.knowledge.jobs import JobRunner
 
     async with AsyncExitStack() as stack:
         configure(settings)
@@ -144,4 +147,9 @@ async def open_services(
         await worker.start()
         stack.push_async_callback(worker.stop)
         services.worker = worker
+
+        # Crawls stop before the bus and the database they write to close; their rows
+        # keep the frontier for whichever process resumes them.
+        services.kb_jobs = JobRunner()
+        stack.push_async_callback(services.kb_jobs.close)
         yield services

@@ -105,6 +105,30 @@ async def write_entries(
     entries would be exceeded: nothing is written), invalid_request, resource_not_found."""
     p = _writer(principal)
     tenant = await get_tenant(p, tenant_id)
+    return await store_entries(
+        tenant,
+        items,
+        language=language,
+        overwrite=overwrite,
+        errors=errors,
+        embedder=embedder,
+        principal=p,
+    )
+
+
+async def store_entries(
+    tenant: Tenant,
+    items: Sequence[Entry],
+    *,
+    language: object,
+    overwrite: bool = True,
+    errors: Sequence[dict[str, Any]] = (),
+    embedder: Embedder | None = None,
+    principal: Principal | None = None,
+    actor_id: str | None = None,
+) -> ImportReport:
+    """write_entries without the permission check: for the tenant's own jobs (a crawl)."""
+    p = principal
     lang = validation.language(language)
     if len(items) > MAX_ITEMS:
         raise invalid(f"an import holds at most {MAX_ITEMS} entries", param="data")
@@ -179,6 +203,7 @@ async def write_entries(
                 tenant.id,
                 "kb.written",
                 principal=p,
+                actor_id=actor_id,
                 target=lang,
                 data={"imported": report.imported, "updated": report.updated},
             )
