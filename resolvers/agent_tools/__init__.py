@@ -267,9 +267,14 @@ async def schedule_callback(ctx: ToolContext, args: dict[str, Any]) -> dict[str,
 
 
 async def search_knowledge_base(ctx: ToolContext, args: dict[str, Any]) -> dict[str, object]:
-    """{query} → {results: [{question, answer}, ...]}, the best matches first."""
+    """{query} → {results: [{question, answer, id?, source?}, ...]}, the best matches
+    first: the agent's FAQ, then the tenant's knowledge base in the call's language (its
+    entries cited by id and source); an empty list when nothing matches."""
     query = validation.text(args.get("query"), "query", max_len=MAX_QUERY, required=True)
-    return {"results": knowledge.search(ctx.agent, query or "", knowledge.SEARCH_LIMIT)}
+    results = await knowledge.search(
+        ctx.call.tenant_id, ctx.agent, query or "", ctx.call.language, knowledge.SEARCH_LIMIT
+    )
+    return {"results": results}
 
 
 Handler = Callable[[ToolContext, dict[str, Any]], Awaitable[dict[str, object]]]

@@ -1,10 +1,12 @@
-"""The knowledge search of search_knowledge_base: word overlap with the agent's FAQ, until
-the knowledge base brings a real index (replace ``search``, keep its signature)."""
+"""What search_knowledge_base finds: the agent's own FAQ (word overlap) and the tenant's
+knowledge base (resolvers.knowledge: hybrid search in the call's language), each result
+citing where it comes from."""
 
 import re
 import unicodedata
 
 from models.agent import Agent
+from resolvers.knowledge import search as kb_search
 
 SEARCH_LIMIT = 3
 _WORD = re.compile(r"\w+")
@@ -25,7 +27,34 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(folded) if len(w) > 1 and w not in _STOPWORDS}
 
 
-def search(agent: Agent | None, query: str, limit: int = SEARCH_LIMIT) -> list[dict[str, str]]:
+# A Darija caller is answered from Darija entries first, then Modern Standard Arabic ones
+# (and the reverse): the same script, most of the same words.
+RELATED_LANGUAGES = {"ary": ["ary", "ar"], "ar": ["ar", "ary"]}
+
+
+async def search(
+    tenant_id: str, agent: Agent | None, query: str, language: str, limit: int = SEARCH_LIMIT
+) -> list[dict[str, str]]:
+    """The agent's FAQ matches, then the knowledge base's relevant passages (never one that
+    only resembles the query in spelling), at most ``limit``; none when nothing matches."""
+    found = faq_search(agent, query, limit)
+    languages = RELATED_LANGUAGES.get(language, [language])
+    for hit in await kb_search.search_tenant(tenant_id, query, languages=languages, limit=limit):
+        if len(found) >= limit:
+            break
+        if hit.relevant:
+            found.append(
+                {
+                    "id": hit.entry_id,
+                    "question": hit.heading or hit.title,
+                    "answer": hit.text,
+                    "source": hit.source,
+                }
+            )
+    return found
+
+
+def faq_search(agent: Agent | None, query: str, limit: int = SEARCH_LIMIT) -> list[dict[str, str]]:
     """The agent's FAQ entries sharing the most words with ``query`` (a word of the question
     counts twice one of the answer), best first; none when nothing matches."""
     wanted = _words(query)

@@ -157,11 +157,11 @@ def _top(scores: Scores, count: int) -> npt.NDArray[np.int32]:
 
 def snippet(text: str, query: str, width: int = SNIPPET_CHARS) -> Snippet:
     """The passage of ``text`` around the most query words, and where they are in it."""
-    wanted = {terms.stem(w) for w in terms.words(query)} - terms.STOPWORDS
+    wanted = terms.query_keys(query)
     spans = []
     for match in _WORD.finditer(text):
         folded = textnorm.tokens(textnorm.normalize(match.group()))
-        if any(terms.stem(w) in wanted for w in folded):
+        if any(terms.matches(w, wanted) for w in folded):
             spans.append((match.start(), match.end()))
     if len(text) <= width:
         return Snippet(text, spans)

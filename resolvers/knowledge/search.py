@@ -18,6 +18,7 @@ from tortoise.functions import Count, Max
 from models.knowledge import KnowledgeChunk, KnowledgeDocument
 from resolvers import validation
 from resolvers.errors import invalid
+from resolvers.knowledge import terms
 from resolvers.knowledge.documents import searchable
 from resolvers.knowledge.embedding import Embedder, get_embedder
 from resolvers.knowledge.index import SearchIndex, Snippet, snippet
@@ -58,7 +59,9 @@ class SearchResult:
     score: float
     bm25: float
     dense: float
-    lexical: bool  # whether the query's words (not only its spelling) matched
+    # Whether a content word of the query (by stem, or by skeleton across scripts) is in
+    # the passage or its heading: what the agent requires before it answers from it.
+    relevant: bool
     snippet: Snippet
 
 
@@ -131,6 +134,11 @@ async def _index(tenant_id: str, language: str, embedder: Embedder) -> _Built:
         return built
 
 
+def _relevant(query: str, passage: _Passage) -> bool:
+    keys = terms.query_keys(query)
+    return any(terms.matches(w, keys) for w in terms.words(f"{passage.heading} {passage.text}"))
+
+
 async def search_tenant(
     tenant_id: str,
     query: str,
@@ -161,7 +169,7 @@ async def search_tenant(
                     score=hit.score,
                     bm25=hit.bm25,
                     dense=hit.dense,
-                    lexical=hit.bm25_rank is not None,
+                    relevant=_relevant(query, p),
                     snippet=snippet(p.text, query),
                 )
             )

@@ -93,3 +93,22 @@ def skeleton(word: str) -> str:
         out = _VOWELS.sub("", out)
     # y is a vowel as often as a consonant (kayn / kain / كاين): dropped on both sides.
     return _REPEAT.sub(r"\1", out.replace("y", ""))
+
+
+def query_keys(query: str) -> tuple[set[str], set[str]]:
+    """The stems and skeletons of a query's content words (function words left out)."""
+    stems, shapes = set(), set()
+    for word in words(query):
+        if word in STOPWORDS:
+            continue
+        stems.add(stem(word))
+        shape = skeleton(word)
+        if len(shape) >= 3:  # two consonants match too much by chance
+            shapes.add(shape)
+    return stems, shapes
+
+
+def matches(word: str, keys: tuple[set[str], set[str]]) -> bool:
+    """Whether a folded word is one of the query's words, by stem or by skeleton."""
+    stems, shapes = keys
+    return stem(word) in stems or (bool(shapes) and skeleton(word) in shapes)

@@ -20,8 +20,9 @@ from models.tenant import Tenant
 from models.webhook import WebhookDelivery, WebhookEvent
 from resolvers import agents, bookings, calls, events
 from resolvers.agent_tools import run_tool
-from resolvers.agent_tools.knowledge import search
+from resolvers.agent_tools.knowledge import faq_search as search
 from resolvers.errors import DomainError
+from resolvers.knowledge import documents
 from tests.factories import TenantCtx, make_key, make_tenant
 from tests.graphql import bearer, data, gql, gql_error
 
@@ -473,6 +474,33 @@ async def test_search_knowledge_base_returns_the_best_three(call: Call) -> None:
     rabat = await run_tool(call.id, "search_knowledge_base", {"query": "livraison à RABAT ?"})
     assert rabat == {"results": [FAQ[1]]}
     assert await run_tool(call.id, "search_knowledge_base", {"query": "zebra"}) == {"results": []}
+
+
+async def test_search_knowledge_base_answers_from_the_tenants_knowledge_base(
+    tenant: TenantCtx, call: Call
+) -> None:
+    other = await make_tenant(plan="pro")
+    parking = documents.entry(
+        "parking", "Un parking gratuit est en face du salon.", title="Parking"
+    )
+    secret = documents.entry("promo", "Code promo secret : ZEBRA50 sur les colorations.")
+    [mine] = (
+        await documents.write_entries(tenant.principal, [parking], language=call.language)
+    ).documents
+    await documents.write_entries(other.principal, [secret], language=call.language)
+    result = await run_tool(
+        call.id, "search_knowledge_base", {"query": "où se garer, il y a un parking ?"}
+    )
+    # Cited by entry id and source, so the call's toolCalls say where the answer came from.
+    assert result == {
+        "results": [
+            {"id": mine.id, "question": "Parking", "answer": parking.content, "source": "api"}
+        ]
+    }
+    # Another tenant's entry is never found, and a query sharing no word finds nothing.
+    assert await run_tool(call.id, "search_knowledge_base", {"query": "code promo coloration"}) == {
+        "results": []
+    }
 
 
 async def test_search_ranks_by_word_overlap_and_caps_the_count(tenant: TenantCtx) -> None:

@@ -94,7 +94,7 @@ async def test_search_finds_the_entry_in_its_language_and_nothing_of_another_ten
     results = await search.search(t.principal, "la livraison est gratuite à Casablanca ?")
     assert results[0].key == "delivery"
     assert results[0].language == "fr"
-    assert results[0].lexical
+    assert results[0].relevant
     marked = [results[0].snippet.text[s:e] for s, e in results[0].snippet.highlights]
     assert "livraison" in [m.lower() for m in marked]
     arabic = await search.search(t.principal, "هل التوصيل مجاني؟", language="ar")
