@@ -151,14 +151,10 @@ async def stream(ws: WebSocket) -> None:
         return
     rate = int(config.get("sampleRate", 16000))
     sink = WebSink(ws)
-    session = VoiceSession(
-        opened.call,
-        opened.agent,
-        opened.tenant.timezone,
-        voice,
-        sink,
-        SessionOptions.from_settings(settings, rate, rate),
-    )
+    options = SessionOptions.from_settings(settings, rate, rate)
+    # Partial transcripts unless the client's config says "partials": false.
+    options.partials = config.get("partials", True) is not False
+    session = VoiceSession(opened.call, opened.agent, opened.tenant.timezone, voice, sink, options)
     # A revoked key (or an erased or downgraded tenant) ends the stream within the second,
     # with the error frame every other refusal sends before its close code.
     live = revocation.register(principal, lambda code, why: _revoked(session, code))

@@ -242,6 +242,14 @@ class TurnDetector:
             return [self._end(forced=False)]
         return []
 
+    @property
+    def utterance_ms(self) -> int:
+        """How long ``utterance()`` is, without copying it (0 between turns)."""
+        if not self._in_turn:
+            return 0
+        keep = self._speech_end() - self._utterance_start + -(-self.tail_ms // self.frame_ms)
+        return max(0, keep) * self.frame_ms
+
     def utterance(self) -> bytes:
         """The turn's audio so far, cut as ``end_of_turn`` would cut it if the turn ended now
         (pre-roll, speech, tail); empty between turns. For speculative transcription."""

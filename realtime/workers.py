@@ -43,6 +43,12 @@ def _ready() -> tuple[ThreadPoolExecutor, asyncio.Semaphore]:
     return _pool, _slots
 
 
+def free_slots() -> int:
+    """Workers idle right now (what optional work, like partial transcripts, may take)."""
+    _, slots = _ready()
+    return slots._value  # asyncio.Semaphore has no public reading of its count
+
+
 async def run_blocking(fn: Callable[..., T], *args: object) -> T:
     """Run ``fn(*args)`` on the voice pool, at most ``workers`` at a time."""
     pool, slots = _ready()

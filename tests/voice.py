@@ -53,14 +53,22 @@ class VoiceClient:
         await self.conn.send(json.dumps(message))
 
     async def config(
-        self, agent_id: str, language: str = "en", rate: int | None = None
+        self,
+        agent_id: str,
+        language: str = "en",
+        rate: int | None = None,
+        *,
+        partials: bool = False,
     ) -> dict[str, Any]:
+        """Partial transcripts are off unless asked for: a test reading "the caller's
+        transcript" then reads the final one."""
         await self.send(
             {
                 "type": "config",
                 "agentId": agent_id,
                 "language": language,
                 "sampleRate": rate or self.rate,
+                "partials": partials,
             }
         )
         return await self.expect("ready")

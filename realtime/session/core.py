@@ -79,6 +79,7 @@ class VoiceSession:
             on_turn=self._enqueue,
             on_barge_in=self._barge_in,
             agent_speaking=self.playout.speaking,
+            on_partial=self._partial if options.partials else None,
         )
         self._turns: asyncio.Queue[Turn] = asyncio.Queue(MAX_TURNS_QUEUED)
         self._stop: _Stop | None = None
@@ -157,6 +158,10 @@ class VoiceSession:
         self._unanswered += 1
         self._reprompted = False
         self._idle.clear()
+
+    def _partial(self, text: str) -> None:
+        if not self.stopping:
+            self.playout.event({"type": "transcript", "role": "user", "text": text, "final": False})
 
     def _barge_in(self, now: float) -> None:
         speech = self.playout.interrupt()

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from realtime import workers
 from realtime.audio import FrameSplitter, StreamResampler
 from realtime.metrics import TurnTiming
 from realtime.vad import TurnDetector, TurnEvent
@@ -20,6 +21,11 @@ from realtime.vad import TurnDetector, TurnEvent
 RATE = 16000  # the pipeline's internal rate (VAD and speech recognition)
 FRAME_MS = 20
 SPECULATE_MS = 120  # silence after which recognition starts before the end of turn
+# While the caller speaks, what was said so far is recognised every PARTIAL_EVERY_MS of new
+# speech (from PARTIAL_MIN_MS on), only when two voice workers are idle: one always stays
+# free for the final recognition, which partials never delay.
+PARTIAL_EVERY_MS = 700
+PARTIAL_MIN_MS = 600
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Listener:
         on_turn: Callable[[Turn], None],
         on_barge_in: Callable[[float], None],
         agent_speaking: Callable[[float], bool],
+        on_partial: Callable[[str], None] | None = None,
     ) -> None:
         self._resampler = StreamResampler(in_rate, RATE) if in_rate != RATE else None
         self._splitter = FrameSplitter(RATE, FRAME_MS)
@@ -54,6 +61,10 @@ class Listener:
         self._barged = False
         self._paused_end_ms: int | None = None
         self._speculation: asyncio.Task[str] | None = None
+        self._on_partial = on_partial
+        self._partial: asyncio.Task[None] | None = None
+        self._partial_ms = 0  # the utterance's length at the last partial
+        self._turns = 0  # ended turns: a partial of an earlier turn is dropped
 
     @property
     def in_turn(self) -> bool:
@@ -68,6 +79,7 @@ class Listener:
 
     def close(self) -> None:
         self._drop_speculation()
+        self._drop_partial()
 
     def _frame(self, frame: bytes) -> None:
         now = time.monotonic()
@@ -75,6 +87,7 @@ class Listener:
         for event in detector.push(frame):
             if event.kind == "speech_start":
                 self._paused_end_ms = None
+                self._partial_ms = 0
             elif event.kind == "speech_pause":
                 self._paused_end_ms = event.end_ms
             elif event.kind == "speech_resume":
@@ -93,9 +106,38 @@ class Listener:
             audio = detector.utterance()
             if audio:
                 self._speculation = asyncio.create_task(self._transcribe(audio))
+        if self._paused_end_ms is None and self._speculation is None:
+            self._maybe_partial()
         if not self._barged and detector.barge_in and self._agent_speaking(now):
             self._barged = True
             self._on_barge_in(now)
+
+    def _maybe_partial(self) -> None:
+        if self._on_partial is None or self._partial is not None:
+            return
+        spoken_ms = self._detector.utterance_ms
+        if spoken_ms < max(PARTIAL_MIN_MS, self._partial_ms + PARTIAL_EVERY_MS):
+            return
+        if workers.free_slots() < 2:
+            return
+        self._partial_ms = spoken_ms
+        self._partial = asyncio.create_task(self._run_partial(self._detector.utterance()))
+
+    async def _run_partial(self, audio: bytes) -> None:
+        turn = self._turns
+        try:
+            text = await self._transcribe(audio)
+        except Exception:  # a partial is a courtesy: the final recognition reports failures
+            return
+        finally:
+            self._partial = None
+        if text and turn == self._turns and self._on_partial is not None:
+            self._on_partial(text)
+
+    def _drop_partial(self) -> None:
+        if self._partial is not None:
+            self._partial.cancel()
+            self._partial = None
 
     def _drop_speculation(self) -> None:
         if self._speculation is not None:
@@ -104,6 +146,8 @@ class Listener:
 
     def _end_of_turn(self, event: TurnEvent, now: float) -> None:
         self._barged = False
+        self._turns += 1
+        self._drop_partial()  # its worker slot is released at once for the final
         timing = TurnTiming(eot_ms=event.at_ms - event.end_ms, decided_at=now)
         task = self._speculation
         if task is None or event.forced:

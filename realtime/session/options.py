@@ -27,6 +27,9 @@ class SessionOptions:
     barge_in_ms: int = 120
     reprompt_s: float = 8.0
     silence_timeout_s: float = 20.0
+    # Partial transcripts (final: false) while the caller speaks: for a client that shows
+    # them (the /v1/stream widget); a phone line or the simulated caller has no use for them.
+    partials: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings, in_rate: int, out_rate: int) -> "SessionOptions":
