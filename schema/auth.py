@@ -5,6 +5,7 @@ from typing import Annotated
 
 import strawberry
 
+from models.tenant import Tenant as TenantModel
 from models.user import User as UserModel
 from resolvers import auth
 from schema.context import Info
@@ -21,16 +22,23 @@ class User:
         description="The user's tenant; null for a platform superadmin."
     )
     created_at: datetime = strawberry.field(description="When the account was created (UTC).")
+    # The tenant's name when the user was read with its tenant (select_related): no second
+    # query for `company` then.
+    known_company: strawberry.Private[str | None] = None
 
     @strawberry.field(description="The name of the user's company (the tenant's name).")
     async def company(self, info: Info) -> str | None:
         if self.tenant_id is None:
             return None
+        if self.known_company is not None:
+            return self.known_company
         tenant = await info.context.loaders.tenant_by_id.load(self.tenant_id)
         return tenant.name if tenant is not None else None
 
     @classmethod
     def from_model(cls, user: UserModel) -> "User":
+        # Tortoise keeps a select_related tenant in the instance's ``_tenant``.
+        tenant = user.__dict__.get("_tenant")
         return cls(
             id=strawberry.ID(user.id),
             email=user.email,
@@ -39,6 +47,7 @@ class User:
             role=user.role,
             tenant_id=user.tenant_id,
             created_at=user.created_at,
+            known_company=tenant.name if isinstance(tenant, TenantModel) else None,
         )
 
 

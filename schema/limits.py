@@ -17,18 +17,24 @@ A depth or alias excess is an ordinary validation error (HTTP 200 with errors, a
 HTTP answers invalid documents), but still found without the exponential walk.
 """
 
+import contextlib
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    parse,
+    validate,
 )
 from strawberry.extensions import SchemaExtension
 
@@ -195,17 +201,67 @@ def _error(message: str, node: object) -> GraphQLError:
     )
 
 
+# Distinct documents prepared (parsed, checked against the limits, validated) and kept: a
+# dashboard sends the same few documents again and again, and validation is most of what a
+# small query costs (bench/api.py). Bounded: unique texts from the internet only evict.
+PREPARED_DOCUMENTS = 512
+
+
+@functools.lru_cache(maxsize=PREPARED_DOCUMENTS)
+def _parsed(query: str, max_tokens: int | None) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
+@functools.lru_cache(maxsize=PREPARED_DOCUMENTS)
+def _checked(
+    schema: GraphQLSchema,
+    query: str,
+    max_tokens: int | None,
+    operation_name: str | None,
+    rules: tuple[type[ASTValidationRule], ...],
+) -> tuple[GraphQLError, ...]:
+    document = _parsed(query, max_tokens)
+    error = check_document(document, operation_name)
+    if error is not None:
+        return (error,)
+    return tuple(validate(schema, document, rules)) if rules else ()
+
+
 class DocumentLimits(SchemaExtension):
-    """Runs before validation: a document over a limit is refused without being validated."""
+    """Parses a document once for all the requests that send it, and checks it against the
+    limits before validation: a document over a limit is refused without being validated
+    (in time linear in its size), one within them is validated, and the outcome is kept."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query is not None:
+            # A syntax error (or too many tokens) is not kept: Strawberry parses the
+            # document again and reports the error as the request's, with its code.
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = _parsed(
+                    context.query, context.parse_options.get("max_tokens")
+                )
+        yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None and context.pre_execution_errors is None:
-            error = check_document(context.graphql_document, context.operation_name)
-            if error is not None:
-                # Strawberry skips validation when an extension already produced its errors.
-                context.pre_execution_errors = [error]
-                response = getattr(context.context, "response", None)
-                if isinstance(error, DocumentTooCostly) and response is not None:
-                    response.status_code = 400
+            if context.query is not None:
+                errors = list(
+                    _checked(
+                        context.schema._schema,
+                        context.query,
+                        context.parse_options.get("max_tokens"),
+                        context.operation_name,
+                        tuple(context.validation_rules),
+                    )
+                )
+            else:
+                error = check_document(context.graphql_document, context.operation_name)
+                errors = [error] if error is not None else []
+            # Strawberry skips its validation when an extension already did it.
+            context.pre_execution_errors = errors
+            response = getattr(context.context, "response", None)
+            if response is not None and any(isinstance(e, DocumentTooCostly) for e in errors):
+                response.status_code = 400
         yield

@@ -222,3 +222,26 @@ def test_every_type_field_and_argument_has_a_description() -> None:
     names = set(schema._schema.type_map)
     assert {"Query", "Mutation", "Tenant", "WidgetConfigInput", "ApiKeyKind"} <= names
     assert isinstance(schema._schema.type_map["ApiKeyKind"], GraphQLEnumType)
+
+
+async def test_a_document_is_prepared_once_and_its_outcome_kept(client: httpx.AsyncClient) -> None:
+    # Validation is most of a small query's cost: the same text is parsed and validated once.
+    from schema import limits
+
+    t = await make_tenant()
+    headers = {"Authorization": f"Bearer {t.token}"}
+    query = "{ me { id email } } # prepared-once"
+    before = limits._checked.cache_info()
+    for _ in range(3):
+        r = await client.post("/graphql", json={"query": query}, headers=headers)
+        assert r.json()["data"]["me"]["email"] == t.owner.email
+    after = limits._checked.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+    # A kept failure is still a failure, every time, with its code.
+    bad = "{ me { id nosuchfield } } # prepared-once"
+    for _ in range(2):
+        r = await client.post("/graphql", json={"query": bad}, headers=headers)
+        assert r.status_code in (200, 400)
+        [error] = r.json()["errors"]
+        assert error["extensions"]["code"] == "invalid_request"
+        assert "nosuchfield" in error["message"]
