@@ -1,7 +1,6 @@
 """Voice agents (/v1/agents and GraphQL) and the tenant's phone numbers."""
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -11,6 +10,7 @@ from models.agent import Agent, PhoneNumber
 from models.base import new_id
 from resolvers import audit, validation
 from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid, not_found
+from resolvers.pagination import Page, paginate
 from resolvers.personas import PERSONA_NAMES, PERSONAS
 from resolvers.principals import MANAGER_ROLES, Principal, get_tenant, require_secret
 
@@ -140,24 +140,12 @@ async def get_agent(
     return agent
 
 
-@dataclass(frozen=True)
-class AgentPage:
-    items: list[Agent]
-    total: int
-    limit: int
-    offset: int
-
-
 async def list_agents(
     principal: Principal | None, *, limit: int = 20, offset: int = 0, tenant_id: str | None = None
-) -> AgentPage:
-    p = require_secret(principal)
-    tenant = await get_tenant(p, tenant_id)
-    limit, offset = validation.page_bounds(limit, offset)
-    qs = Agent.filter(tenant_id=tenant.id)
-    total = await qs.count()
-    items = await qs.order_by("created_at", "pk_id").offset(offset).limit(limit)
-    return AgentPage(list(items), total, limit, offset)
+) -> Page[Agent]:
+    """Oldest first. Raises invalid_request (limit 1-100, offset >= 0), resource_not_found."""
+    tenant = await get_tenant(require_secret(principal), tenant_id)
+    return await paginate(Agent.filter(tenant_id=tenant.id), limit, offset, "created_at", "pk_id")
 
 
 async def update_agent(
@@ -263,28 +251,18 @@ async def list_phone_numbers(
     return list(await PhoneNumber.filter(tenant_id=tenant.id).order_by("created_at", "id"))
 
 
-@dataclass(frozen=True)
-class PhoneNumberPage:
-    items: list[PhoneNumber]
-    total: int
-    limit: int
-    offset: int
-
-
 async def page_phone_numbers(
     principal: Principal | None,
     *,
     limit: int = validation.MAX_PAGE,
     offset: int = 0,
     tenant_id: str | None = None,
-) -> PhoneNumberPage:
+) -> Page[PhoneNumber]:
     """Oldest first. Raises invalid_request (limit 1-100, offset >= 0), resource_not_found."""
     tenant = await get_tenant(require_secret(principal), tenant_id)
-    limit, offset = validation.page_bounds(limit, offset)
-    qs = PhoneNumber.filter(tenant_id=tenant.id)
-    total = await qs.count()
-    items = await qs.order_by("created_at", "id").offset(offset).limit(limit)
-    return PhoneNumberPage(list(items), total, limit, offset)
+    return await paginate(
+        PhoneNumber.filter(tenant_id=tenant.id), limit, offset, "created_at", "id"
+    )
 
 
 async def remove_phone_number(

@@ -1,12 +1,12 @@
 """The audit log: who did what to a tenant, written in the same transaction as the change."""
 
-from dataclasses import dataclass
 from typing import Any
 
 from models.audit import AuditLog
 from models.base import new_id
 from resolvers import validation
 from resolvers.errors import invalid
+from resolvers.pagination import Page, paginate
 from resolvers.principals import Principal, get_tenant, require_manager
 
 
@@ -32,14 +32,6 @@ async def record(
     )
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    items: list[AuditLog]
-    total: int
-    limit: int
-    offset: int
-
-
 async def list_audit_log(
     principal: Principal | None,
     *,
@@ -47,16 +39,15 @@ async def list_audit_log(
     limit: int = 20,
     offset: int = 0,
     action: str | None = None,
-) -> AuditPage:
+) -> Page[AuditLog]:
     """Owner/admin only. Raises resource_not_found, insufficient_permissions, invalid_request."""
     p = require_manager(principal)
     tenant = await get_tenant(p, tenant_id)
-    limit, offset = validation.page_bounds(limit, offset)
+    # Bounds first: a bad limit is reported before a bad filter.
+    validation.page_bounds(limit, offset)
     qs = AuditLog.filter(tenant_id=tenant.id)
     if action:
         if len(action) > 80:
             raise invalid("action must be at most 80 characters", param="action")
         qs = qs.filter(action=validation.storable(action, "action"))
-    total = await qs.count()
-    items = await qs.order_by("-created_at", "-id").offset(offset).limit(limit)
-    return AuditPage(items=list(items), total=total, limit=limit, offset=offset)
+    return await paginate(qs, limit, offset, "-created_at", "-id")

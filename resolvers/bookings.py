@@ -1,23 +1,14 @@
 """Reading what the agent's tools recorded: bookings, leads and callbacks of a tenant."""
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from tortoise.models import Model
 
 from models.booking import Booking, Callback, Lead
-from resolvers import validation
+from resolvers.pagination import Page, paginate
 from resolvers.principals import Principal, get_tenant, require_secret
 
 M = TypeVar("M", bound=Model)
-
-
-@dataclass(frozen=True)
-class Page(Generic[M]):
-    items: list[M]
-    total: int
-    limit: int
-    offset: int
 
 
 async def _page(
@@ -30,11 +21,7 @@ async def _page(
     # The same rule as list_calls: any credential but a publishable key reads its tenant's.
     p = require_secret(principal)
     tenant = await get_tenant(p, tenant_id)
-    limit, offset = validation.page_bounds(limit, offset)
-    qs = model.filter(tenant_id=tenant.id)
-    total = await qs.count()
-    items = await qs.order_by("-created_at", "-id").offset(offset).limit(limit)
-    return Page(list(items), total, limit, offset)
+    return await paginate(model.filter(tenant_id=tenant.id), limit, offset, "-created_at", "-id")
 
 
 async def list_bookings(

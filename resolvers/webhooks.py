@@ -12,6 +12,7 @@ from models.tenant import Tenant, WebhookEndpoint
 from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
 from resolvers import audit, outbox, validation
 from resolvers.errors import conflict, invalid, not_found
+from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
 from resolvers.principals import Principal, forbidden, get_tenant, require_manager
 from resolvers.security import new_webhook_secret
@@ -169,14 +170,6 @@ class DeliveryRecord:
     attempts: list[WebhookAttempt]  # oldest first
 
 
-@dataclass(frozen=True)
-class DeliveryPage:
-    items: list[DeliveryRecord]
-    total: int
-    limit: int
-    offset: int
-
-
 async def _records(deliveries: list[WebhookDelivery]) -> list[DeliveryRecord]:
     """The deliveries with their events and attempts: three queries whatever the page size."""
     attempts: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
@@ -196,23 +189,21 @@ async def list_deliveries(
     offset: object = 0,
     status: object = None,
     event_type: object = None,
-) -> DeliveryPage:
+) -> Page[DeliveryRecord]:
     """Newest first, each with its event and every attempt. Raises invalid_request,
     resource_not_found, insufficient_permissions (role or plan)."""
     p = require_manager(principal)
     tenant = await get_tenant(p, tenant_id)
     _require_webhooks_feature(tenant.plan)
-    limit, offset = validation.page_bounds(limit, offset)
+    # Bounds first: a bad limit is reported before a bad filter.
+    validation.page_bounds(limit, offset)
     qs = WebhookDelivery.filter(tenant_id=tenant.id)
     if status is not None:
         qs = qs.filter(status=validation.choice(status, "status", DELIVERY_STATUSES))
     if event_type is not None:
         qs = qs.filter(event__type=validation.choice(event_type, "event_type", EVENT_TYPES))
-    total = await qs.count()
-    rows = (
-        await qs.order_by("-created_at", "-id").offset(offset).limit(limit).select_related("event")
-    )
-    return DeliveryPage(await _records(list(rows)), total, limit, offset)
+    page = await paginate(qs.select_related("event"), limit, offset, "-created_at", "-id")
+    return page.with_items(await _records(page.items))
 
 
 async def _call_webhook_url(event: WebhookEvent) -> str | None:

@@ -10,6 +10,7 @@ from models.agent import Agent as AgentModel
 from models.agent import PhoneNumber as PhoneNumberModel
 from resolvers import agents
 from schema.context import Info
+from schema.pagination import page_of
 from schema.tenants import TenantIdArg
 
 LimitArg = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
@@ -259,12 +260,7 @@ class AgentQuery:
         page = await agents.list_agents(
             info.context.caller(), limit=limit, offset=offset, tenant_id=tenant_id
         )
-        return AgentPage(
-            items=[Agent.from_model(a) for a in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(AgentPage, page, Agent.from_model)
 
     @strawberry.field(description="One agent. Errors: resource_not_found.")
     async def agent(self, info: Info, id: AgentIdArg, tenant_id: TenantIdArg = None) -> Agent:
@@ -283,12 +279,7 @@ class AgentQuery:
         page = await agents.page_phone_numbers(
             info.context.caller(), limit=limit, offset=offset, tenant_id=tenant_id
         )
-        return PhoneNumberPage(
-            items=[PhoneNumber.from_model(n) for n in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(PhoneNumberPage, page, PhoneNumber.from_model)
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 from models.audit import AuditLog
 from resolvers import audit
 from schema.context import Info
+from schema.pagination import page_of
 from schema.tenants import TenantIdArg
 
 
@@ -61,9 +62,4 @@ class AuditQuery:
         page = await audit.list_audit_log(
             info.context.caller(), tenant_id=tenant_id, limit=limit, offset=offset, action=action
         )
-        return AuditPage(
-            items=[AuditEntry.from_model(a) for a in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(AuditPage, page, AuditEntry.from_model)

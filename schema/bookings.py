@@ -14,6 +14,7 @@ from models.booking import Lead as LeadModel
 from resolvers import bookings
 from schema.agents import LimitArg, OffsetArg
 from schema.context import Info
+from schema.pagination import page_of
 from schema.tenants import TenantIdArg
 
 
@@ -186,12 +187,7 @@ class BookingQuery:
         page = await bookings.list_bookings(
             info.context.caller(), limit=limit, offset=offset, tenant_id=tenant_id
         )
-        return BookingPage(
-            items=[Booking.from_model(b) for b in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(BookingPage, page, Booking.from_model)
 
     @strawberry.field(
         description="The tenant's leads, newest first. Errors: invalid_request, resource_not_found."
@@ -202,12 +198,7 @@ class BookingQuery:
         page = await bookings.list_leads(
             info.context.caller(), limit=limit, offset=offset, tenant_id=tenant_id
         )
-        return LeadPage(
-            items=[Lead.from_model(lead) for lead in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(LeadPage, page, Lead.from_model)
 
     @strawberry.field(
         description="The tenant's callbacks to make, newest first. Errors: invalid_request, resource_not_found."
@@ -218,9 +209,4 @@ class BookingQuery:
         page = await bookings.list_callbacks(
             info.context.caller(), limit=limit, offset=offset, tenant_id=tenant_id
         )
-        return CallbackPage(
-            items=[Callback.from_model(c) for c in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(CallbackPage, page, Callback.from_model)

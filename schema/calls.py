@@ -15,6 +15,7 @@ from resolvers.errors import DomainError
 from schema.agents import Agent, LimitArg, OffsetArg
 from schema.bookings import ToolCall, tool_calls
 from schema.context import Info
+from schema.pagination import page_of
 from schema.subscriptions import context_free, deliver, shared_root
 from schema.tenants import TenantIdArg
 
@@ -240,12 +241,7 @@ class CallQuery:
             date_to=to,
             tenant_id=tenant_id,
         )
-        return CallPage(
-            items=[Call.from_model(c) for c in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(CallPage, page, Call.from_model)
 
     @strawberry.field(description="One call. Errors: resource_not_found.")
     async def call(self, info: Info, id: CallIdArg) -> Call:

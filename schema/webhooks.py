@@ -9,6 +9,7 @@ import strawberry
 from models.webhook import WebhookAttempt as WebhookAttemptModel
 from resolvers import webhooks
 from schema.context import Info
+from schema.pagination import page_of
 from schema.tenants import TenantIdArg
 
 
@@ -119,12 +120,7 @@ class WebhookQuery:
             status=status.value if status is not None else None,
             event_type=event_type,
         )
-        return WebhookDeliveryPage(
-            items=[WebhookDelivery.from_record(r) for r in page.items],
-            total=page.total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page_of(WebhookDeliveryPage, page, WebhookDelivery.from_record)
 
 
 @strawberry.type

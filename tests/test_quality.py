@@ -3,6 +3,7 @@
 They run once, in the SQLite pass; the code does not change between passes.
 """
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -56,3 +57,17 @@ def test_layering_contracts() -> None:
     result = _run(str(BIN / "lint-imports"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_resolvers_share_one_page_type() -> None:
+    """Every list returns resolvers.pagination.Page[T] built by paginate(); a module's own
+    AgentPage/CallPage-like dataclass is the copy this test keeps from coming back."""
+    pattern = re.compile(r"^class \w*Page\b", re.MULTILINE)
+    own = sorted(
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in (ROOT / "resolvers").rglob("*.py")
+        if path != ROOT / "resolvers" / "pagination.py"
+        for match in pattern.finditer(path.read_text())
+    )
+    assert own == [], own
+    assert pattern.findall((ROOT / "resolvers" / "pagination.py").read_text()) == ["class Page"]

@@ -4,7 +4,6 @@
 """
 
 from resolvers.calls.api import (
-    CallPage,
     admission,
     create_call,
     get_call,
@@ -49,7 +48,6 @@ __all__ = [
     "MAX_TOOL_CALL_BYTES",
     "SLOT_MARGIN",
     "STATUSES",
-    "CallPage",
     "add_transcript",
     "admission",
     "bus_event",

@@ -5,7 +5,6 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -36,6 +35,7 @@ from resolvers.calls.machine import (
     webhook_data,
 )
 from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid, not_found
+from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
 from resolvers.principals import Principal, get_tenant, require_secret
 from resolvers.settings import get_settings
@@ -234,14 +234,6 @@ async def get_call(
     return call
 
 
-@dataclass(frozen=True)
-class CallPage:
-    items: list[Call]
-    total: int
-    limit: int
-    offset: int
-
-
 def _date(value: object, param: str, *, end: bool) -> datetime | None:
     if value is None:
         return None
@@ -266,11 +258,12 @@ async def list_calls(
     date_from: object = None,
     date_to: object = None,
     tenant_id: str | None = None,
-) -> CallPage:
+) -> Page[Call]:
     """Newest first. Raises invalid_request (limit 1-100, offset ≥ 0, status, dates)."""
     p = require_secret(principal)
     tenant = await get_tenant(p, tenant_id)
-    limit, offset = validation.page_bounds(limit, offset)
+    # Bounds first: a bad limit is reported before a bad filter.
+    validation.page_bounds(limit, offset)
     qs = Call.filter(tenant_id=tenant.id)
     if status is not None:
         qs = qs.filter(status=validation.choice(status, "status", STATUSES))
@@ -284,9 +277,7 @@ async def list_calls(
             if len(str(date_to)) == 10
             else qs.filter(created_at__lte=stop)
         )
-    total = await qs.count()
-    items = await qs.order_by("-created_at", "-id").offset(offset).limit(limit)
-    return CallPage(list(items), total, limit, offset)
+    return await paginate(qs, limit, offset, "-created_at", "-id")
 
 
 async def transfer_call(

@@ -18,6 +18,7 @@ from resolvers import audit, validation
 from resolvers.errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from resolvers.knowledge import chunking
 from resolvers.knowledge.embedding import Embedder, get_embedder
+from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
 from resolvers.principals import MANAGER_ROLES, Principal, get_tenant, require_secret
 
@@ -245,14 +246,6 @@ async def delete_entry(
     return doc
 
 
-@dataclass(frozen=True)
-class EntryPage:
-    items: list[KnowledgeDocument]
-    total: int
-    limit: int
-    offset: int
-
-
 async def list_entries(
     principal: Principal | None,
     *,
@@ -261,19 +254,18 @@ async def list_entries(
     limit: int = validation.MAX_PAGE,
     offset: int = 0,
     tenant_id: str | None = None,
-) -> EntryPage:
+) -> Page[KnowledgeDocument]:
     """Newest first. Raises invalid_request, resource_not_found."""
     tenant = await get_tenant(require_secret(principal), tenant_id)
-    limit, offset = validation.page_bounds(limit, offset)
+    # Bounds first: a bad limit is reported before a bad filter.
+    validation.page_bounds(limit, offset)
     qs = KnowledgeDocument.filter(tenant_id=tenant.id)
     if language is not None:
         qs = qs.filter(language=validation.language(language))
     if source is not None:
         wanted = validation.text(source, "source", max_len=MAX_SOURCE, required=True)
         qs = qs.filter(source=wanted)
-    total = await qs.count()
-    items = await qs.order_by("-updated_at", "id").offset(offset).limit(limit)
-    return EntryPage(list(items), total, limit, offset)
+    return await paginate(qs, limit, offset, "-updated_at", "id")
 
 
 @dataclass(frozen=True)
