@@ -10,7 +10,14 @@ from starlette.routing import BaseRoute
 
 from models.call import Call
 from resolvers import calls
-from rest_compat.http import dashboard_principal, iso, json_response, only_query
+from rest_compat.http import (
+    dashboard_principal,
+    iso,
+    json_response,
+    only_query,
+    page_json,
+    page_query,
+)
 from rest_compat.schemas import (
     DT,
     NDT,
@@ -27,7 +34,7 @@ from rest_compat.schemas import (
     out,
     page,
 )
-from rest_compat.v1_calls import CALL_QUERY, CALL_STATUS, DIRECTION, SENTIMENT, _int
+from rest_compat.v1_calls import CALL_QUERY, CALL_STATUS, DIRECTION, SENTIMENT
 
 PARTS = ("eot", "stt", "agent", "tts")
 DASHBOARD_CALL = component(
@@ -151,21 +158,13 @@ async def list_calls(request: Request) -> Response:
     q = request.query_params
     result = await calls.list_calls(
         principal,
-        limit=_int(request, "limit", 20),
-        offset=_int(request, "offset", 0),
+        **page_query(request),
         status=q.get("status"),
         date_from=q.get("from"),
         date_to=q.get("to"),
         tenant_id=str(request.path_params["tenant_id"]),
     )
-    return json_response(
-        {
-            "data": [call_json(c) for c in result.items],
-            "total": result.total,
-            "limit": result.limit,
-            "offset": result.offset,
-        }
-    )
+    return json_response(page_json(result, call_json))
 
 
 GET = Doc(

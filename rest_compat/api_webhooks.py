@@ -8,9 +8,16 @@ from starlette.routing import BaseRoute
 
 from models.tenant import WebhookEndpoint
 from resolvers import webhooks
-from resolvers.errors import invalid
 from resolvers.webhooks import DELIVERY_STATUSES, EVENT_TYPES
-from rest_compat.http import dashboard_principal, iso, json_body, json_response, only_query
+from rest_compat.http import (
+    dashboard_principal,
+    iso,
+    json_body,
+    json_response,
+    only_query,
+    page_json,
+    page_query,
+)
 from rest_compat.schemas import (
     BOOL,
     DT,
@@ -153,16 +160,6 @@ def delivery_json(record: webhooks.DeliveryRecord) -> dict[str, Any]:
     }
 
 
-def _query_int(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise invalid(f"{name} must be an integer", param=name) from exc
-
-
 DELIVERY_QUERY = ("limit", "offset", "status", "event_type")
 
 
@@ -185,19 +182,11 @@ async def webhook_deliveries(request: Request) -> Response:
     page = await webhooks.list_deliveries(
         principal,
         _tid(request),
-        limit=_query_int(request, "limit", 20),
-        offset=_query_int(request, "offset", 0),
+        **page_query(request),
         status=request.query_params.get("status"),
         event_type=request.query_params.get("event_type"),
     )
-    return json_response(
-        {
-            "data": [delivery_json(r) for r in page.items],
-            "total": page.total,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    return json_response(page_json(page, delivery_json))
 
 
 REPLAY = Doc(

@@ -1,15 +1,19 @@
 """Request helpers for REST handlers: the caller, the JSON body, the client address."""
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from resolvers.errors import DomainError, forbidden, invalid
 from resolvers.json_input import parse_json_object
+from resolvers.pagination import Page
 from resolvers.principals import Principal, require_authenticated
+
+T = TypeVar("T")
 
 
 def client_ip(conn: HTTPConnection) -> str | None:
@@ -51,6 +55,37 @@ def only_query(request: Request, allowed: tuple[str, ...]) -> None:
             raise invalid(
                 f"unknown query parameter {name!r}; one of: {', '.join(allowed)}", param=name
             )
+
+
+def query_int(request: Request, name: str, default: int) -> int:
+    """An integer query parameter (limit, offset); its range is the resolver's to check."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise invalid(f"{name} must be an integer", param=name) from exc
+
+
+class PageQuery(TypedDict):
+    limit: int
+    offset: int
+
+
+def page_query(request: Request) -> PageQuery:
+    """``limit`` and ``offset`` of a list request (20 and 0 when absent), as keyword arguments."""
+    return {"limit": query_int(request, "limit", 20), "offset": query_int(request, "offset", 0)}
+
+
+def page_json(page: Page[T], item: Callable[[T], Any]) -> dict[str, Any]:
+    """The documented list body: {data, total, limit, offset}."""
+    return {
+        "data": [item(x) for x in page.items],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
 
 
 def json_response(data: Any, status: int = 200) -> Response:

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 from models.agent import Agent, PhoneNumber
 from resolvers import agents
 from resolvers.validation import LANGUAGES
-from rest_compat.http import iso, json_body, json_response, only_query
+from rest_compat.http import iso, json_body, json_response, only_query, page_json, page_query
 from rest_compat.schemas import (
     BOOL,
     DT,
@@ -27,7 +27,7 @@ from rest_compat.schemas import (
     out,
     page,
 )
-from rest_compat.v1_calls import _int, v1_principal
+from rest_compat.v1_calls import v1_principal
 
 AGENT = component(
     "Agent",
@@ -128,17 +128,8 @@ async def agents_collection(request: Request) -> Response:
         agent = await agents.create_agent(principal, await json_body(request))
         return json_response(agent_json(agent), status=201)
     only_query(request, ("limit", "offset"))
-    page = await agents.list_agents(
-        principal, limit=_int(request, "limit", 20), offset=_int(request, "offset", 0)
-    )
-    return json_response(
-        {
-            "data": [agent_json(a) for a in page.items],
-            "total": page.total,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    page = await agents.list_agents(principal, **page_query(request))
+    return json_response(page_json(page, agent_json))
 
 
 GET_AGENT = Doc("An agent", {200: AGENT}, auth="key")

@@ -9,9 +9,17 @@ from starlette.routing import BaseRoute
 from models.call import Call
 from resolvers import calls, idempotency
 from resolvers.calls.machine import STATUSES
-from resolvers.errors import forbidden, invalid
+from resolvers.errors import forbidden
 from resolvers.principals import Principal, require_authenticated
-from rest_compat.http import iso, json_body, json_response, only_query, principal_of
+from rest_compat.http import (
+    iso,
+    json_body,
+    json_response,
+    only_query,
+    page_json,
+    page_query,
+    principal_of,
+)
 from rest_compat.schemas import (
     DT,
     INT,
@@ -125,16 +133,6 @@ def call_json(call: Call) -> dict[str, Any]:
     }
 
 
-def _int(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise invalid(f"{name} must be an integer", param=name) from exc
-
-
 CREATE = Doc(
     "Place an outbound call",
     {201: CALL},
@@ -191,20 +189,12 @@ async def list_(request: Request) -> Response:
     q = request.query_params
     page = await calls.list_calls(
         principal,
-        limit=_int(request, "limit", 20),
-        offset=_int(request, "offset", 0),
+        **page_query(request),
         status=q.get("status"),
         date_from=q.get("from"),
         date_to=q.get("to"),
     )
-    return json_response(
-        {
-            "data": [call_json(c) for c in page.items],
-            "total": page.total,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    return json_response(page_json(page, call_json))
 
 
 GET = Doc("A call", {200: CALL}, auth="key")
