@@ -39,6 +39,22 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.METHOD_NOT_ALLOWED: 405,
 }
 
+# The other way, for HTTP-level refusals a library raises (Starlette's routing, Strawberry's
+# view): the contract's code for their status; any other status is invalid_request.
+CODE_BY_HTTP_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.INVALID_REQUEST,
+    401: ErrorCode.INVALID_API_KEY,
+    403: ErrorCode.INSUFFICIENT_PERMISSIONS,
+    404: ErrorCode.RESOURCE_NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    429: ErrorCode.RATE_LIMIT_EXCEEDED,
+}
+
+
+def code_for_http_status(status: int) -> ErrorCode:
+    return CODE_BY_HTTP_STATUS.get(status, ErrorCode.INVALID_REQUEST)
+
 
 class DomainError(Exception):
     """An expected failure, rendered by every transport with the same code and status.

@@ -9,19 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.errors import DomainError, ErrorCode, code_for_http_status
 
 log = logging.getLogger("vocalia.http")
-
-_HTTP_CODES = {
-    400: ErrorCode.INVALID_REQUEST,
-    401: ErrorCode.INVALID_API_KEY,
-    403: ErrorCode.INSUFFICIENT_PERMISSIONS,
-    404: ErrorCode.RESOURCE_NOT_FOUND,
-    405: ErrorCode.METHOD_NOT_ALLOWED,
-    413: ErrorCode.PAYLOAD_TOO_LARGE,
-    429: ErrorCode.RATE_LIMIT_EXCEEDED,
-}
 
 
 def request_id_of(scope: Scope) -> str | None:
@@ -52,7 +42,7 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, HTTPException):
         return await unexpected_error_handler(request, exc)
-    code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+    code = code_for_http_status(exc.status_code)
     messages = {
         ErrorCode.RESOURCE_NOT_FOUND: f"no route for {request.method} {request.url.path}",
         ErrorCode.METHOD_NOT_ALLOWED: f"method {request.method} is not allowed on {request.url.path}",

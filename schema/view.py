@@ -15,22 +15,13 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.errors import DomainError, ErrorCode, code_for_http_status
 from resolvers.json_input import parse_json_object
 from resolvers.principals import authenticate_bearer
 from schema import build_schema, graphiql
 from schema.context import Context, Loaders
 from schema.subscriptions import share_subscription_events
 from schema.ws import TextWebSocketAdapter, TransportWSHandler
-
-_HTTP_CODES = {
-    400: ErrorCode.INVALID_REQUEST,
-    401: ErrorCode.INVALID_API_KEY,
-    403: ErrorCode.INSUFFICIENT_PERMISSIONS,
-    404: ErrorCode.RESOURCE_NOT_FOUND,
-    405: ErrorCode.METHOD_NOT_ALLOWED,
-    413: ErrorCode.PAYLOAD_TOO_LARGE,
-}
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -74,7 +65,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
             # Strawberry answers transport errors in plain text; the contract wants its body.
-            code = _HTTP_CODES.get(exc.status_code, ErrorCode.INVALID_REQUEST)
+            code = code_for_http_status(exc.status_code)
             error = DomainError(code, exc.reason or "invalid GraphQL request")
             rid = (scope.get("state") or {}).get("request_id")
             headers = {"Allow": "POST"} if code is ErrorCode.METHOD_NOT_ALLOWED else None
