@@ -9,10 +9,16 @@ from tortoise.transactions import in_transaction
 from models.agent import Agent, PhoneNumber
 from models.base import new_id
 from resolvers import audit, validation
-from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid, not_found
+from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid
 from resolvers.pagination import Page, paginate
 from resolvers.personas import PERSONA_NAMES, PERSONAS
-from resolvers.principals import MANAGER_ROLES, Principal, get_tenant, require_secret
+from resolvers.principals import (
+    MANAGER_ROLES,
+    Principal,
+    get_owned,
+    get_tenant,
+    require_secret,
+)
 
 TOOLS = (
     "transfer_call",
@@ -128,16 +134,8 @@ async def get_agent(
     principal: Principal | None, agent_id: object, tenant_id: str | None = None
 ) -> Agent:
     """Raises resource_not_found for an unknown agent or another tenant's."""
-    p = require_secret(principal)
-    tenant = await get_tenant(p, tenant_id)
-    if not isinstance(agent_id, str) or len(agent_id) > 64:
-        raise not_found("agent", param="id")
-    agent = await Agent.get_or_none(
-        tenant_id=tenant.id, agent_id=validation.storable(agent_id, "id")
-    )
-    if agent is None:
-        raise not_found("agent", param="id")
-    return agent
+    tenant = await get_tenant(require_secret(principal), tenant_id)
+    return await get_owned(Agent, tenant.id, "agent", agent_id, field="agent_id")
 
 
 async def list_agents(
@@ -270,13 +268,7 @@ async def remove_phone_number(
 ) -> None:
     p = _writer(principal)
     tenant = await get_tenant(p, tenant_id)
-    if not isinstance(number_id, str) or len(number_id) > 40:
-        raise not_found("phone number", param="id")
-    row = await PhoneNumber.get_or_none(
-        tenant_id=tenant.id, id=validation.storable(number_id, "id")
-    )
-    if row is None:
-        raise not_found("phone number", param="id")
+    row = await get_owned(PhoneNumber, tenant.id, "phone number", number_id)
     async with in_transaction():
         await row.delete()
         if row.is_default:

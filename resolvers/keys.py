@@ -9,7 +9,14 @@ from models.base import new_id
 from models.credential import ApiKey
 from resolvers import audit, revocation, validation
 from resolvers.errors import invalid, not_found
-from resolvers.principals import Principal, get_tenant, require_fresh_session, require_manager
+from resolvers.principals import (
+    Principal,
+    get_owned,
+    get_tenant,
+    require_fresh_session,
+    require_manager,
+    tenant_scope,
+)
 from resolvers.security import (
     PUBLISHABLE_LIVE_PREFIX,
     SECRET_LIVE_PREFIX,
@@ -143,19 +150,12 @@ async def revoke_key(
     """Revoke at once: requests and open sockets with it end (4401). Raises
     resource_not_found for an unknown key or another tenant's key (or tenant)."""
     p = require_manager(principal)
-    # A tenant named by the caller (a REST path) must be theirs; a superadmin's is any one.
-    scope = (await get_tenant(p, tenant_id)).id if tenant_id is not None else p.tenant_id
+    scope = await tenant_scope(p, tenant_id)
+    # Unlike a read, a missing id or unstorable text is a malformed request, before the lookup.
     if not isinstance(key_id, str):
         raise invalid("id is required", param="id")
     validation.storable(key_id, "id")
-    if len(key_id) > 40:
-        raise not_found("api key", param="id")
-    qs = ApiKey.filter(id=key_id)
-    if scope is not None:
-        qs = qs.filter(tenant_id=scope)
-    key = await qs.first()
-    if key is None:
-        raise not_found("api key", param="id")
+    key = await get_owned(ApiKey, scope, "api key", key_id)
     if key.revoked_at is None:
         async with in_transaction():
             key.revoked_at = datetime.now(UTC)

@@ -4,11 +4,14 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from tortoise.models import Model
 
 from models.credential import ApiKey
 from models.tenant import AllowedOrigin, Tenant
 from models.user import User
-from resolvers import limits, revocation, services
+from resolvers import limits, revocation, services, validation
 from resolvers.errors import DomainError, ErrorCode, forbidden, invalid, not_found, unauthenticated
 from resolvers.security import (
     KEY_PREFIXES,
@@ -24,6 +27,7 @@ _TENANT_ID = re.compile(r"^[a-z0-9_]{1,64}$")
 ROLES = ("owner", "admin", "member", "viewer")
 MANAGER_ROLES = ("owner", "admin")
 SUPERADMIN = "superadmin"
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,42 @@ async def get_tenant(principal: Principal, tenant_id: str | None = None) -> Tena
     if tenant is None:
         raise not_found("tenant")
     return tenant
+
+
+async def tenant_scope(principal: Principal, tenant_id: str | None = None) -> str | None:
+    """The tenant a lookup is limited to: the one named (a REST path; it must be the caller's,
+    a superadmin's is any one), else the caller's own; None only for a platform superadmin
+    naming none, who may reach any tenant's rows. Raises resource_not_found."""
+    if tenant_id is not None:
+        return (await get_tenant(principal, tenant_id)).id
+    return principal.tenant_id
+
+
+async def get_owned(
+    model: type[M],
+    tenant_id: str | None,
+    what: str,
+    value: object,
+    *,
+    field: str = "id",
+    param: str = "id",
+    related: tuple[str, ...] = (),
+) -> M:
+    """The ``model`` row whose ``field`` is ``value`` and that belongs to ``tenant_id`` (None:
+    any tenant's; see tenant_scope). An unknown id, another tenant's id and a value that is
+    not a string or is longer than the column (it cannot exist) are the same resource_not_found
+    "<what> not found" naming ``param``, so nobody learns what another tenant holds. Raises
+    invalid_request for text no database stores (NUL, a lone surrogate)."""
+    max_len = getattr(model._meta.fields_map[field], "max_length", None)
+    if not isinstance(value, str) or (max_len is not None and len(value) > max_len):
+        raise not_found(what, param=param)
+    qs = model.filter(**{field: validation.storable(value, param)})
+    if tenant_id is not None:
+        qs = qs.filter(tenant_id=tenant_id)
+    row = await (qs.select_related(*related) if related else qs).first()
+    if row is None:
+        raise not_found(what, param=param)
+    return row
 
 
 def rate_limited(retry_after: int, what: str = "too many requests") -> DomainError:

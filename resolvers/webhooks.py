@@ -14,7 +14,7 @@ from resolvers import audit, outbox, validation
 from resolvers.errors import conflict, invalid, not_found
 from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
-from resolvers.principals import Principal, forbidden, get_tenant, require_manager
+from resolvers.principals import Principal, forbidden, get_owned, get_tenant, require_manager
 from resolvers.security import new_webhook_secret
 from resolvers.urls import check_outbound_url
 
@@ -160,7 +160,6 @@ async def set_endpoints(
 # --- deliveries: the log of every attempt, and replay ----------------------------------------
 
 DELIVERY_STATUSES = ("pending", "succeeded", "failed")
-MAX_ID = 40  # models.webhook.WebhookDelivery.id
 
 
 @dataclass(frozen=True)
@@ -224,15 +223,13 @@ async def replay_delivery(
     tenant: Tenant | None = None
     if tenant_id is not None or not p.is_superadmin:
         tenant = await get_tenant(p, tenant_id)
-    # An id longer than the column cannot exist (and Tortoise refuses to even compare it).
-    if not isinstance(delivery_id, str) or not 0 < len(delivery_id) <= MAX_ID:
-        raise not_found("webhook delivery", param="id")
-    qs = WebhookDelivery.filter(id=validation.storable(delivery_id, "id"))
-    if tenant is not None:
-        qs = qs.filter(tenant_id=tenant.id)
-    original = await qs.select_related("event", "endpoint").first()
-    if original is None:
-        raise not_found("webhook delivery", param="id")
+    original = await get_owned(
+        WebhookDelivery,
+        tenant.id if tenant is not None else None,
+        "webhook delivery",
+        delivery_id,
+        related=("event", "endpoint"),
+    )
     if tenant is None:
         tenant = await Tenant.get(id=original.tenant_id)
     _require_webhooks_feature(tenant.plan)

@@ -34,10 +34,10 @@ from resolvers.calls.machine import (
     transition,
     webhook_data,
 )
-from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid, not_found
+from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid
 from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
-from resolvers.principals import Principal, get_tenant, require_secret
+from resolvers.principals import Principal, get_owned, get_tenant, require_secret, tenant_scope
 from resolvers.settings import get_settings
 from resolvers.urls import check_outbound_url
 
@@ -221,17 +221,7 @@ async def get_call(
 ) -> Call:
     """Raises resource_not_found for an unknown call or another tenant's (or tenant)."""
     p = require_secret(principal)
-    # A tenant named by the caller (a REST path) must be theirs; a superadmin's is any one.
-    scope = (await get_tenant(p, tenant_id)).id if tenant_id is not None else p.tenant_id
-    if not isinstance(call_id, str) or len(call_id) > 40:
-        raise not_found("call", param="id")
-    qs = Call.filter(id=validation.storable(call_id, "id"))
-    if scope is not None:
-        qs = qs.filter(tenant_id=scope)
-    call = await qs.first()
-    if call is None:
-        raise not_found("call", param="id")
-    return call
+    return await get_owned(Call, await tenant_scope(p, tenant_id), "call", call_id)
 
 
 def _date(value: object, param: str, *, end: bool) -> datetime | None:

@@ -15,12 +15,12 @@ from models.base import new_id
 from models.knowledge import KnowledgeChunk, KnowledgeDocument
 from models.tenant import Tenant
 from resolvers import audit, validation
-from resolvers.errors import DomainError, ErrorCode, forbidden, invalid, not_found
+from resolvers.errors import DomainError, ErrorCode, forbidden, invalid
 from resolvers.knowledge import chunking
 from resolvers.knowledge.embedding import Embedder, get_embedder
 from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
-from resolvers.principals import MANAGER_ROLES, Principal, get_tenant, require_secret
+from resolvers.principals import MANAGER_ROLES, Principal, get_owned, get_tenant, require_secret
 
 MAX_KEY = 255
 MAX_TITLE = 500
@@ -233,13 +233,7 @@ async def delete_entry(
     """Raises resource_not_found (unknown id, another tenant's)."""
     p = _writer(principal)
     tenant = await get_tenant(p, tenant_id)
-    if not isinstance(entry_id, str) or len(entry_id) > 40:
-        raise not_found("knowledge-base entry", param="id")
-    doc = await KnowledgeDocument.get_or_none(
-        tenant_id=tenant.id, id=validation.storable(entry_id, "id")
-    )
-    if doc is None:
-        raise not_found("knowledge-base entry", param="id")
+    doc = await get_owned(KnowledgeDocument, tenant.id, "knowledge-base entry", entry_id)
     async with in_transaction():
         await doc.delete()
         await audit.record(tenant.id, "kb.deleted", principal=p, target=doc.key)

@@ -20,10 +20,10 @@ from models.base import new_id
 from models.knowledge import KnowledgeJob
 from models.tenant import Tenant
 from resolvers import events, instance, outbound, services, urls, validation
-from resolvers.errors import DomainError, ErrorCode, conflict, invalid, not_found
+from resolvers.errors import DomainError, ErrorCode, conflict, invalid
 from resolvers.knowledge import crawler
 from resolvers.knowledge.documents import MAX_KEY, _writer, entry, store_entries
-from resolvers.principals import Principal, get_tenant, require_secret
+from resolvers.principals import Principal, get_owned, get_tenant, require_secret
 
 log = logging.getLogger("vocalia.kb")
 
@@ -92,12 +92,7 @@ async def get_job(
     principal: Principal | None, job_id: object, tenant_id: str | None = None
 ) -> KnowledgeJob:
     tenant = await get_tenant(require_secret(principal), tenant_id)
-    if not isinstance(job_id, str) or len(job_id) > 40:
-        raise not_found("knowledge-base job", param="id")
-    job = await KnowledgeJob.get_or_none(tenant_id=tenant.id, id=validation.storable(job_id, "id"))
-    if job is None:
-        raise not_found("knowledge-base job", param="id")
-    return job
+    return await get_owned(KnowledgeJob, tenant.id, "knowledge-base job", job_id)
 
 
 async def cancel_job(
