@@ -10,10 +10,9 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.base import BASE36, new_id, random_string
-from models.credential import ApiKey
 from models.tenant import Tenant
 from models.user import RefreshToken, User
-from resolvers import audit, revocation, validation
+from resolvers import audit, keys, revocation, validation
 from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, unauthenticated
 from resolvers.limits import get_limiter
 from resolvers.plans import PLAN_NAMES
@@ -21,9 +20,7 @@ from resolvers.principals import MANAGER_ROLES, Principal, rate_limited, require
 from resolvers.security import (
     hash_password,
     issue_access_token,
-    mask_key,
     new_refresh_token,
-    new_tenant_key,
     sha256_hex,
     verify_password,
 )
@@ -84,7 +81,6 @@ async def register(
     if await User.filter(email=email_v).exists():
         raise conflict("an account with this email already exists", param="email")
     password_hash = await hash_password(password_v)
-    clear_key = new_tenant_key()
     slug = company_slug(company_v)
     for _ in range(8):
         tenant_id = f"{slug}_{random_string(4, BASE36)}"
@@ -102,14 +98,7 @@ async def register(
                     language=language_v,
                     role="owner",
                 )
-                await ApiKey.create(
-                    id=new_id("key"),
-                    tenant=tenant,
-                    kind="tenant",
-                    name="tenant key",
-                    key_hash=sha256_hex(clear_key),
-                    masked=mask_key(clear_key),
-                )
+                issued = await keys.issue_key(tenant, kind="tenant", name=keys.TENANT_KEY_NAME)
                 await audit.record(
                     tenant.id,
                     "tenant.registered",
@@ -117,7 +106,7 @@ async def register(
                     ip=client_ip,
                     data={"plan": plan_v},
                 )
-            return Registration(tenant=tenant, user=user, api_key=clear_key)
+            return Registration(tenant=tenant, user=user, api_key=issued.secret)
         except IntegrityError as exc:
             if await User.filter(email=email_v).exists():
                 raise conflict("an account with this email already exists", param="email") from exc

@@ -7,6 +7,7 @@ from tortoise.transactions import in_transaction
 
 from models.base import new_id
 from models.credential import ApiKey
+from models.tenant import Tenant
 from resolvers import audit, revocation, validation
 from resolvers.errors import invalid, not_found
 from resolvers.principals import (
@@ -30,12 +31,38 @@ from resolvers.security import (
 KEY_KINDS = ("secret", "publishable")
 KEY_MODES = ("live", "test")
 MAX_KEYS_PER_TENANT = 50
+TENANT_KEY_NAME = "tenant key"
 
 
 @dataclass(frozen=True)
 class IssuedKey:
     key: ApiKey
     secret: str  # shown once
+
+
+def _new_secret(kind: str, mode: str) -> str:
+    if kind == "tenant":
+        return new_tenant_key()
+    if kind == "publishable":
+        return new_prefixed_key(PUBLISHABLE_LIVE_PREFIX)
+    return new_prefixed_key(SECRET_LIVE_PREFIX if mode == "live" else SECRET_TEST_PREFIX)
+
+
+async def issue_key(tenant: Tenant, *, kind: str, mode: str = "live", name: str) -> IssuedKey:
+    """A new key row of ``kind`` (tenant, secret, publishable) and its plaintext, returned
+    this once: the database keeps only its hash and masked form. Runs in the caller's
+    transaction, beside the caller's audit record."""
+    clear = _new_secret(kind, mode)
+    key = await ApiKey.create(
+        id=new_id("key"),
+        tenant=tenant,
+        kind=kind,
+        mode=mode,
+        name=name,
+        key_hash=sha256_hex(clear),
+        masked=mask_key(clear),
+    )
+    return IssuedKey(key=key, secret=clear)
 
 
 async def get_tenant_key(principal: Principal | None, tenant_id: str | None = None) -> ApiKey:
@@ -61,30 +88,22 @@ async def rotate_tenant_key(
     p = require_manager(principal)
     tenant = await get_tenant(p, tenant_id)
     await require_fresh_session(p)
-    clear = new_tenant_key()
     now = datetime.now(UTC)
     async with in_transaction():
         old = ApiKey.filter(tenant_id=tenant.id, kind="tenant", revoked_at=None)
         old_ids = [str(i) for i in await old.values_list("id", flat=True)]
         revoked = await ApiKey.filter(id__in=old_ids, revoked_at=None).update(revoked_at=now)
-        key = await ApiKey.create(
-            id=new_id("key"),
-            tenant=tenant,
-            kind="tenant",
-            name="tenant key",
-            key_hash=sha256_hex(clear),
-            masked=mask_key(clear),
-        )
+        issued = await issue_key(tenant, kind="tenant", name=TENANT_KEY_NAME)
         await audit.record(
             tenant.id,
             "tenant.api_key_rotated",
             principal=p,
-            target=key.id,
+            target=issued.key.id,
             ip=client_ip,
-            data={"revoked": revoked, "masked": key.masked},
+            data={"revoked": revoked, "masked": issued.key.masked},
         )
     await revocation.revoke_keys(tenant.id, old_ids, "API key rotated")
-    return IssuedKey(key=key, secret=clear)
+    return issued
 
 
 async def create_key(
@@ -107,30 +126,16 @@ async def create_key(
     name_v = validation.text(name, "name", max_len=100) or ""
     if await ApiKey.filter(tenant_id=tenant.id, revoked_at=None).count() >= MAX_KEYS_PER_TENANT:
         raise invalid(f"a tenant may hold at most {MAX_KEYS_PER_TENANT} active keys", param="kind")
-    prefix = (
-        PUBLISHABLE_LIVE_PREFIX
-        if kind_v == "publishable"
-        else (SECRET_LIVE_PREFIX if mode_v == "live" else SECRET_TEST_PREFIX)
-    )
-    clear = new_prefixed_key(prefix)
     async with in_transaction():
-        key = await ApiKey.create(
-            id=new_id("key"),
-            tenant=tenant,
-            kind=kind_v,
-            mode=mode_v,
-            name=name_v,
-            key_hash=sha256_hex(clear),
-            masked=mask_key(clear),
-        )
+        issued = await issue_key(tenant, kind=kind_v, mode=mode_v, name=name_v)
         await audit.record(
             tenant.id,
             "api_key.created",
             principal=p,
-            target=key.id,
+            target=issued.key.id,
             data={"kind": kind_v, "mode": mode_v, "name": name_v},
         )
-    return IssuedKey(key=key, secret=clear)
+    return issued
 
 
 async def list_keys(
