@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from models.agent import Agent, PhoneNumber
 from models.base import new_id
 from resolvers import audit, validation
+from resolvers.carriers import CarrierName
 from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid
 from resolvers.pagination import Page, paginate
 from resolvers.personas import PERSONA_NAMES, PERSONAS
@@ -29,7 +30,7 @@ TOOLS = (
     "end_call",
 )
 _AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-CARRIERS = ("simulated", "twilio")
+CARRIERS: tuple[CarrierName, ...] = ("simulated", "twilio")  # a phone number's
 
 
 def _writer(principal: Principal | None) -> Principal:

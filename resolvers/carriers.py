@@ -1,11 +1,14 @@
 """Carriers behind one interface. Implementations live in realtime/ and are installed by
 app.py; the call engine only knows this protocol."""
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from models.agent import Agent
 from models.call import Call
 from resolvers import services
+
+# Call.carrier and PhoneNumber.carrier, as stored and shown: "web" is the stream's own leg.
+CarrierName = Literal["simulated", "twilio", "web"]
 
 
 class Carrier(Protocol):

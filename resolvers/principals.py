@@ -4,7 +4,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Literal, TypeVar, cast, get_args
 
 from tortoise.models import Model
 
@@ -24,17 +24,22 @@ from resolvers.security import (
 from resolvers.settings import get_settings
 
 _TENANT_ID = re.compile(r"^[a-z0-9_]{1,64}$")
-ROLES = ("owner", "admin", "member", "viewer")
-MANAGER_ROLES = ("owner", "admin")
-SUPERADMIN = "superadmin"
+# A dashboard user's role in its tenant (User.role; "superadmin" has no tenant).
+Role = Literal["owner", "admin", "member", "viewer"]
+# A principal's role: a user's, or what a key acts as.
+PrincipalRole = Role | Literal["superadmin", "service", "publishable"]
+PrincipalKind = Literal["user", "tenant_key", "secret_key", "publishable_key"]
+ROLES: tuple[Role, ...] = get_args(Role)
+MANAGER_ROLES: tuple[Role, ...] = ("owner", "admin")
+SUPERADMIN: PrincipalRole = "superadmin"
 M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # user | tenant_key | secret_key | publishable_key
+    kind: PrincipalKind
     tenant_id: str | None
-    role: str  # a tenant role, "superadmin", "service" (secret keys) or "publishable"
+    role: PrincipalRole  # "service": secret and tenant keys
     plan: str = "starter"
     user_id: str | None = None
     key_id: str | None = None
@@ -99,6 +104,12 @@ async def origin_allowed(tenant_id: str, origin: str | None) -> bool:
 
 
 _LAST_USED_EVERY = timedelta(seconds=60)
+# ApiKey.kind -> what its bearer is.
+_PRINCIPAL_KIND: dict[str, PrincipalKind] = {
+    "tenant": "tenant_key",
+    "secret": "secret_key",
+    "publishable": "publishable_key",
+}
 
 
 async def authenticate_bearer(
@@ -156,7 +167,8 @@ async def authenticate(token: str, *, origin: str | None = None) -> Principal:
     return Principal(
         kind="user",
         tenant_id=claims.tenant_id,
-        role=claims.role,
+        # Signed by us, issued with a stored User.role.
+        role=cast(Role, claims.role),
         plan=plan,
         user_id=claims.user_id,
         session_id=claims.session_id,
@@ -205,10 +217,8 @@ async def _authenticate_key(token: str, origin: str | None) -> Principal:
     now = datetime.now(UTC)
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_EVERY:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
-    kind = {"tenant": "tenant_key", "secret": "secret_key", "publishable": "publishable_key"}[
-        key.kind
-    ]
-    role = "publishable" if key.kind == "publishable" else "service"
+    kind = _PRINCIPAL_KIND[key.kind]
+    role: PrincipalRole = "publishable" if key.kind == "publishable" else "service"
     return Principal(
         kind=kind, tenant_id=tenant.id, role=role, plan=tenant.plan, key_id=key.id, mode=key.mode
     )

@@ -12,11 +12,12 @@ from models.agent import Agent
 from models.call import Call
 from models.tenant import Tenant
 from resolvers import agents, calls, instance, validation
+from resolvers.carriers import CarrierName
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.principals import Principal, get_tenant, require_authenticated
 
 LANGUAGES = ("fr", "en", "es", "ar", "ary")
-WEB_CARRIER = "web"
+WEB_CARRIER: CarrierName = "web"
 
 
 @dataclass(frozen=True)

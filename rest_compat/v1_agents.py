@@ -164,7 +164,7 @@ ADD_NUMBER = Doc(
         {
             "number": STR,
             "label": STR,
-            "carrier": enum(("simulated", "twilio")),
+            "carrier": enum(agents.CARRIERS),
             "isDefault": BOOL,
         },
         ("number",),

@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute
 
 from models.call import Call
 from resolvers import calls, idempotency
-from resolvers.calls.machine import STATUSES
+from resolvers.calls.machine import DIRECTIONS, STATUSES
 from resolvers.errors import forbidden
 from resolvers.principals import Principal, require_authenticated
 from rest_compat.http import (
@@ -53,7 +53,7 @@ def v1_principal(conn: HTTPConnection) -> Principal:
 
 
 CALL_STATUS = enum(STATUSES)
-DIRECTION = enum(("outbound", "inbound", "web"))
+DIRECTION = enum(DIRECTIONS)
 SENTIMENT = enum(("positive", "neutral", "negative"), nullable=True)
 # A call's transcript lines and tool calls are stored as the voice engine wrote them (a line
 # may also carry its latencyMs): their known fields are described, others are allowed.

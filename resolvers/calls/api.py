@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tortoise.transactions import in_transaction
 
@@ -29,11 +29,13 @@ from resolvers.calls.machine import (
     MAX_METADATA_BYTES,
     SLOT_MARGIN,
     STATUSES,
+    CallDirection,
     bus_event,
     publish,
     transition,
     webhook_data,
 )
+from resolvers.carriers import CarrierName
 from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid
 from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
@@ -90,7 +92,10 @@ async def create_call(
     meta = _metadata(metadata)
     hook = await _webhook_url(tenant, webhook_url)
     mode = p.mode
-    carrier_name = "simulated" if mode == "test" or caller is None else caller.carrier
+    # A number's carrier was checked against agents.CARRIERS when it was added.
+    carrier_name: CarrierName = (
+        "simulated" if mode == "test" or caller is None else cast(CarrierName, caller.carrier)
+    )
     carrier = carriers.get(carrier_name)
     if carrier is None:
         raise invalid(
@@ -163,10 +168,10 @@ async def insert_call(
     tenant: Tenant,
     agent: Agent,
     call_id: str,
-    direction: str,
+    direction: CallDirection,
     to_number: str | None,
     from_number: str | None,
-    carrier_name: str,
+    carrier_name: CarrierName,
     mode: str,
     meta: dict[str, Any],
     hook: str | None,

@@ -7,7 +7,7 @@ same transaction, and is published on the bus after the commit.
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -25,16 +25,22 @@ from resolvers.settings import get_settings
 
 log = logging.getLogger("vocalia.calls")
 
-STATUSES = ("initiating", "ringing", "in-progress", "completed", "failed")
-ACTIVE = ("initiating", "ringing", "in-progress")
-FINAL = ("completed", "failed")
-ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+# The stored and wire values, exactly (Call.status, CallTransition.status, webhooks).
+CallStatus = Literal["initiating", "ringing", "in-progress", "completed", "failed"]
+# Call.direction: "web" for a /v1/stream or widget session.
+CallDirection = Literal["outbound", "inbound", "web"]
+
+STATUSES: tuple[CallStatus, ...] = get_args(CallStatus)
+DIRECTIONS: tuple[CallDirection, ...] = get_args(CallDirection)
+ACTIVE: tuple[CallStatus, ...] = ("initiating", "ringing", "in-progress")
+FINAL: tuple[CallStatus, ...] = ("completed", "failed")
+ALLOWED_FROM: dict[CallStatus, tuple[CallStatus, ...]] = {
     "ringing": ("initiating",),
     "in-progress": ("initiating", "ringing"),
     "completed": ACTIVE,
     "failed": ACTIVE,
 }
-EVENT_FOR_STATUS = {
+EVENT_FOR_STATUS: dict[CallStatus, str] = {
     "initiating": "call.initiated",
     "ringing": "call.ringing",
     "in-progress": "call.answered",
@@ -96,7 +102,7 @@ async def publish(call: Call, event: dict[str, Any]) -> None:
 
 async def transition(
     call_id: str,
-    status: str,
+    status: CallStatus,
     *,
     reason: str | None = None,
     updates: dict[str, Any] | None = None,
