@@ -60,4 +60,3 @@ async def test_no_partials_for_a_client_that_asks_for_none(
         await voice.say("fr_appointment.wav", speed=1.0)
         await voice.expect("transcript", role="user", final=True)
         assert [m["final"] for m in voice.of("transcript") if m["role"] == "user"] == [True]
-
