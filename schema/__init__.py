@@ -14,6 +14,7 @@ from schema.bookings import BookingQuery
 from schema.calls import CallMutation, CallQuery, CallSubscription
 from schema.errors import ErrorCodes, Schema
 from schema.keys import KeyMutation, KeyQuery
+from schema.knowledge import KnowledgeMutation, KnowledgeQuery, KnowledgeSubscription
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_SELECTIONS, DocumentLimits
 from schema.tenants import TenantMutation, TenantQuery
 from schema.webhooks import WebhookMutation, WebhookQuery
@@ -31,13 +32,22 @@ Query = merge_types(
         CallQuery,
         AgentQuery,
         BookingQuery,
+        KnowledgeQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, TenantMutation, KeyMutation, WebhookMutation, CallMutation, AgentMutation),
+    (
+        AuthMutation,
+        TenantMutation,
+        KeyMutation,
+        WebhookMutation,
+        CallMutation,
+        AgentMutation,
+        KnowledgeMutation,
+    ),
 )
-Subscription = merge_types("Subscription", (CallSubscription,))
+Subscription = merge_types("Subscription", (CallSubscription, KnowledgeSubscription))
 # merge_types takes no description; the house rule wants one on every type.
 Query.__strawberry_definition__.description = "Reads of the VocalIA API."  # type: ignore[attr-defined]
 Mutation.__strawberry_definition__.description = "Changes through the VocalIA API."  # type: ignore[attr-defined]
