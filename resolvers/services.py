@@ -1,5 +1,6 @@
 """The process's services in one object: rate limiter, call and socket slots, session store,
-event bus, webhook worker, carriers, and the small caches that go with them.
+event bus, webhook worker, carriers, the knowledge base's embedder, and the small caches that
+go with them.
 
 `open_services(settings)` builds them in order on an AsyncExitStack and makes them current; on
 exit, or as soon as any step of start-up fails, what was opened is closed in reverse order and
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from resolvers.carriers import Carrier
     from resolvers.concurrency import CallSlots
     from resolvers.events import Bus
+    from resolvers.knowledge.embedding import Embedder
     from resolvers.knowledge.jobs import JobRunner
     from resolvers.limits import RateLimiter, SocketSlots
     from resolvers.outbox import DeliveryWorker
@@ -49,6 +51,21 @@ class Services:
     blocked_ips: dict[str, float] = field(default_factory=dict)
     stack: AsyncExitStack | None = None
     started_at: float = field(default_factory=time.time)
+    _embedder: Embedder | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The knowledge base's embedder: the settings' in opened services, else the offline
+        default, made on first use."""
+        if self._embedder is None:
+            from resolvers.knowledge.embedding import NgramEmbedder
+
+            self._embedder = NgramEmbedder()
+        return self._embedder
+
+    @embedder.setter
+    def embedder(self, embedder: Embedder) -> None:
+        self._embedder = embedder
 
     @property
     def exit_stack(self) -> AsyncExitStack:
@@ -111,6 +128,7 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open the database and the shared services for ``settings``, in dependency order."""
     from resolvers import concurrency, db, events, limits, outbox, revocation
+    from resolvers.knowledge.embedding import make_embedder
     from resolvers.knowledge.jobs import JobRunner
 
     async with AsyncExitStack() as stack:
@@ -147,6 +165,10 @@ async def open_services(
         await worker.start()
         stack.push_async_callback(worker.stop)
         services.worker = worker
+
+        # Closed after everything that searches or writes the knowledge base.
+        services.embedder = make_embedder(settings)
+        stack.push_async_callback(services.embedder.aclose)
 
         # Crawls stop before the bus and the database they write to close; their rows
         # keep the frontier for whichever process resumes them.

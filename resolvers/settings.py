@@ -76,6 +76,9 @@ class Settings:
     openai_tts_model: str = "tts-1"
     openai_tts_voice: str = "alloy"
     openai_timeout: float = 20.0
+    # Knowledge-base vectors: ngram (offline) or openai (``/embeddings`` on the same server).
+    embeddings_provider: str = "ngram"
+    openai_embeddings_model: str = "text-embedding-3-small"
     # Turn-taking: silence that ends a user's turn, speech that barges in, re-prompt and
     # silence-timeout pauses (seconds), and the threads that run model work.
     end_of_turn_ms: int = 400
@@ -134,7 +137,7 @@ class Settings:
         values.update(_optional_numbers(env_vars))
         values.update(_ip_limits(env_vars))
         values.update(_twilio(env_vars))
-        values.update(_voice(env_vars))
+        values.update(_providers(env_vars))
         return cls(**values)
 
 
@@ -227,6 +230,7 @@ _CHOICES = {
     "VOCALIA_STT_PROVIDER": ("stt_provider", ("whisper", "openai")),
     "VOCALIA_LLM_PROVIDER": ("llm_provider", ("builtin", "openai")),
     "VOCALIA_TTS_PROVIDER": ("tts_provider", ("espeak", "openai")),
+    "VOCALIA_EMBEDDINGS_PROVIDER": ("embeddings_provider", ("ngram", "openai")),
 }
 _STRINGS = {
     "VOCALIA_STT_MODEL": "stt_model",
@@ -235,6 +239,7 @@ _STRINGS = {
     "VOCALIA_OPENAI_LLM_MODEL": "openai_llm_model",
     "VOCALIA_OPENAI_TTS_MODEL": "openai_tts_model",
     "VOCALIA_OPENAI_TTS_VOICE": "openai_tts_voice",
+    "VOCALIA_OPENAI_EMBEDDINGS_MODEL": "openai_embeddings_model",
 }
 _NUMBERS: dict[str, tuple[str, type, float, float]] = {
     "VOCALIA_STT_BEAM_SIZE": ("stt_beam_size", int, 1, 10),
@@ -247,7 +252,8 @@ _NUMBERS: dict[str, tuple[str, type, float, float]] = {
 }
 
 
-def _voice(env_vars: Mapping[str, str]) -> dict[str, object]:
+def _providers(env_vars: Mapping[str, str]) -> dict[str, object]:
+    """The voice engine's and the knowledge base's providers, models and knobs."""
     out: dict[str, object] = {}
     for name, (attr, allowed) in _CHOICES.items():
         value = env_vars.get(name, "").strip().lower()

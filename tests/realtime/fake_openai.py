@@ -1,5 +1,6 @@
-"""A small OpenAI on a loopback port: ``/v1/audio/transcriptions``, ``/v1/audio/speech`` and
-streamed ``/v1/chat/completions``, with OpenAI's request checks, error bodies and SSE chunks.
+"""A small OpenAI on a loopback port: ``/v1/audio/transcriptions``, ``/v1/audio/speech``,
+streamed ``/v1/chat/completions`` and ``/v1/embeddings``, with OpenAI's request checks, error
+bodies and SSE chunks.
 
 A Starlette app served by uvicorn on its own event loop in a background thread, so the providers'
 httpx clients talk real HTTP (multipart, chunked SSE) to it while the test's loop awaits. Each
@@ -9,18 +10,26 @@ test scripts what comes next and reads what was received::
         fake.transcripts.append("hello")
         fake.script_chat(ToolCalls([("end_call", '{"reason": "done"}')]), Say("Bye."))
         fake.fail_next("/v1/chat/completions", Fail(500, "The server had an error"))
+        fake.script_embeddings(Stall(0), Malformed())  # the second embeddings answer breaks
+
+Its embeddings are deterministic and carry a little meaning: the words of one concept
+(``CONCEPTS``: "prix", "tarif", "price", "سعر"...) land on the same dimension, every other word
+on its own hashed one, so a test can show what a model adds to spelling-based vectors.
 """
 
 import asyncio
 import email.parser
 import email.policy
+import hashlib
 import io
 import json
 import math
+import re
 import secrets
 import socket
 import threading
 import time
+import unicodedata
 import wave
 from collections import deque
 from collections.abc import AsyncIterator
@@ -37,6 +46,48 @@ from starlette.routing import Route
 API_KEY = "sk-test-" + "k3y" * 12
 SPEECH_RATE = 24_000
 SECONDS_PER_CHAR = 0.02  # the fake's speech lasts this long per input character
+
+
+# --- embeddings -----------------------------------------------------------------------------
+
+EMBEDDING_DIM = 256
+EMBEDDING_MODELS = frozenset(
+    {"text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"}
+)
+MAX_EMBEDDING_INPUTS = 2048  # OpenAI's limit per request
+# Words of one meaning, across languages and spellings (folded: lowercase, no accents).
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "price": ("prix", "tarif", "tarifs", "price", "cost", "cout", "coute", "coutent", "سعر", "ثمن"),
+    "delivery": ("livraison", "livrer", "delivery", "shipping", "توصيل", "التوصيل"),
+    "hours": ("horaires", "horaire", "hours", "opening", "ouverture", "ouverts", "ouvert"),
+    "refund": ("remboursement", "rembourser", "refund", "refunds", "retour"),
+}
+_CONCEPT_OF = {word: concept for concept, words in CONCEPTS.items() for word in words}
+_FUNCTION_WORDS = frozenset(
+    {
+        *("le", "la", "les", "l", "un", "une", "des", "de", "du", "d", "et", "ou", "est", "a"),
+        *("au", "aux", "en", "par", "pour", "sur", "vos", "votre", "nous", "vous", "quel"),
+        *("quels", "quelle", "combien", "the", "an", "of", "is", "are", "what", "how", "your"),
+        *("sont", "we", "our", "do", "does"),
+    }
+)
+# Not unit length, like some compatible servers: the client normalises.
+EMBEDDING_SCALE = 3.0
+
+
+def fake_embedding(text: str, dim: int = EMBEDDING_DIM) -> list[float]:
+    """The fake's vector for ``text``: +-1 per word (its concept's, or its own) on a hashed
+    dimension, times ``EMBEDDING_SCALE``; all zeros for a text without words."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    vector = [0.0] * dim
+    for word in re.findall(r"\w+", folded):
+        if word in _FUNCTION_WORDS:
+            continue
+        feature = "c:" + _CONCEPT_OF[word] if word in _CONCEPT_OF else "w:" + word
+        digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+        vector[digest % dim] += EMBEDDING_SCALE * (1.0 if digest >> 63 else -1.0)
+    return vector
 
 
 def speech_seconds(text: str) -> float:
@@ -102,6 +153,27 @@ ChatScript = Say | ToolCalls | Fail | Slow | Malformed | CutOff
 
 
 @dataclass
+class Stall:
+    """An embeddings answer that comes after ``seconds`` (``Stall(0)``: a normal answer)."""
+
+    seconds: float
+
+
+@dataclass
+class Reversed:
+    """An embeddings answer listing its items last index first (``index`` still right)."""
+
+
+@dataclass
+class DropOne:
+    """An embeddings answer missing its last item."""
+
+
+# Malformed: an embeddings answer whose body is cut off mid-JSON.
+EmbeddingScript = Stall | Reversed | DropOne | Malformed | Fail
+
+
+@dataclass
 class Received:
     path: str
     headers: dict[str, str]
@@ -125,6 +197,8 @@ class FakeOpenAI:
         self.speech_as_wav = False  # answer WAV whatever response_format asked
         self.transcription_delay = 0.0
         self._chat: deque[ChatScript] = deque()
+        self._embeddings: deque[EmbeddingScript] = deque()
+        self.embedding_dim = EMBEDDING_DIM
         self._failures: dict[str, deque[Fail]] = {}
         self._received: list[Received] = []
         self._lock = threading.Lock()
@@ -137,6 +211,7 @@ class FakeOpenAI:
                 Route("/v1/audio/transcriptions", self._transcriptions, methods=["POST"]),
                 Route("/v1/audio/speech", self._speech, methods=["POST"]),
                 Route("/v1/chat/completions", self._chat_completions, methods=["POST"]),
+                Route("/v1/embeddings", self._embeddings_route, methods=["POST"]),
             ]
         )
         config = uvicorn.Config(
@@ -181,6 +256,11 @@ class FakeOpenAI:
         with self._lock:
             self._chat.extend(scripts)
 
+    def script_embeddings(self, *scripts: EmbeddingScript) -> None:
+        """Shape the next embeddings answers with these, in order (then normal answers)."""
+        with self._lock:
+            self._embeddings.extend(scripts)
+
     def fail_next(self, path: str, *failures: Fail) -> None:
         with self._lock:
             self._failures.setdefault(path, deque()).extend(failures)
@@ -191,6 +271,10 @@ class FakeOpenAI:
 
     def chat_bodies(self) -> list[dict[str, Any]]:
         return [r.json for r in self.requests("/v1/chat/completions")]
+
+    def embedding_inputs(self) -> list[list[str]]:
+        """The ``input`` of each embeddings request received, in order."""
+        return [r.json["input"] for r in self.requests("/v1/embeddings")]
 
     # --- common checks --------------------------------------------------------------------
 
@@ -286,6 +370,80 @@ class FakeOpenAI:
         model = received.json["model"]
         return StreamingResponse(
             _events(script, model), media_type="text/event-stream; charset=utf-8"
+        )
+
+    # --- /v1/embeddings -------------------------------------------------------------------
+
+    async def _embeddings_route(self, request: Request) -> Response:
+        received = Received(request.url.path, dict(request.headers), json=await _json(request))
+        refused = self._check(request, received)
+        if refused is not None:
+            return refused
+        body = received.json
+        if not isinstance(body, dict):
+            return openai_error(400, "We could not parse the JSON body of your request.")
+        model = body.get("model")
+        if not model:
+            return openai_error(400, "you must provide a model parameter", param="model")
+        if model not in EMBEDDING_MODELS:
+            return openai_error(
+                404,
+                f"The model `{model}` does not exist or you do not have access to it.",
+                code="model_not_found",
+            )
+        inputs = body.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if (
+            not isinstance(inputs, list)
+            or not inputs
+            or not all(isinstance(text, str) and text for text in inputs)
+        ):
+            return openai_error(
+                400,
+                "'$.input' is invalid. Please check the API reference: "
+                "https://platform.openai.com/docs/api-reference.",
+                param="input",
+            )
+        if len(inputs) > MAX_EMBEDDING_INPUTS:
+            return openai_error(
+                400,
+                f"Invalid 'input': array too long. Expected an array with maximum length "
+                f"{MAX_EMBEDDING_INPUTS}, but got an array with length {len(inputs)} instead.",
+                param="input",
+            )
+        if body.get("encoding_format", "float") != "float":
+            return openai_error(400, "this fake answers encoding_format 'float' only")
+        with self._lock:
+            script = self._embeddings.popleft() if self._embeddings else None
+        if isinstance(script, Fail):
+            return openai_error(script.status, script.message, script.type, code=script.code)
+        if isinstance(script, Stall):
+            await asyncio.sleep(script.seconds)
+        if isinstance(script, Malformed):
+            return Response(
+                b'{"object": "list", "data": [{"object": "embe', media_type="application/json"
+            )
+        data = [
+            {
+                "object": "embedding",
+                "index": i,
+                "embedding": fake_embedding(text, self.embedding_dim),
+            }
+            for i, text in enumerate(inputs)
+        ]
+        if isinstance(script, Reversed):
+            data.reverse()
+        if isinstance(script, DropOne):
+            data.pop()
+        tokens = sum(len(re.findall(r"\w+|[^\w\s]", text)) for text in inputs)
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "model": model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
         )
 
 
