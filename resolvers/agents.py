@@ -10,15 +10,15 @@ from models.agent import Agent, PhoneNumber
 from models.base import new_id
 from resolvers import audit, validation
 from resolvers.carriers import CarrierName
-from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, invalid
+from resolvers.errors import DomainError, ErrorCode, conflict, invalid
 from resolvers.pagination import Page, paginate
 from resolvers.personas import PERSONA_NAMES, PERSONAS
 from resolvers.principals import (
-    MANAGER_ROLES,
     Principal,
     get_owned,
     get_tenant,
     require_secret,
+    require_writer,
 )
 
 TOOLS = (
@@ -31,13 +31,6 @@ TOOLS = (
 )
 _AGENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 CARRIERS: tuple[CarrierName, ...] = ("simulated", "twilio")  # a phone number's
-
-
-def _writer(principal: Principal | None) -> Principal:
-    p = require_secret(principal)
-    if p.is_user and p.role not in MANAGER_ROLES and not p.is_superadmin:
-        raise forbidden(f"role {p.role!r} cannot change agents; owner or admin required")
-    return p
 
 
 def _fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -112,7 +105,7 @@ async def create_agent(
     principal: Principal | None, data: dict[str, Any], tenant_id: str | None = None
 ) -> Agent:
     """Raises invalid_request, conflict (duplicate id), insufficient_permissions."""
-    p = _writer(principal)
+    p = require_writer(principal, "agents")
     tenant = await get_tenant(p, tenant_id)
     agent_id = data.get("id")
     if agent_id is None:
@@ -153,7 +146,7 @@ async def update_agent(
     data: dict[str, Any],
     tenant_id: str | None = None,
 ) -> Agent:
-    p = _writer(principal)
+    p = require_writer(principal, "agents")
     agent = await get_agent(p, agent_id, tenant_id)
     if "id" in data and data["id"] != agent.agent_id:
         raise invalid("an agent's id cannot change", param="id")
@@ -175,7 +168,7 @@ async def update_agent(
 async def delete_agent(
     principal: Principal | None, agent_id: object, tenant_id: str | None = None
 ) -> None:
-    p = _writer(principal)
+    p = require_writer(principal, "agents")
     agent = await get_agent(p, agent_id, tenant_id)
     async with in_transaction():
         await agent.delete()
@@ -215,7 +208,7 @@ async def add_phone_number(
 ) -> PhoneNumber:
     """Raises invalid_phone_number, conflict (the tenant already has this number),
     invalid_request. Another tenant's numbers are never looked at."""
-    p = _writer(principal)
+    p = require_writer(principal, "agents")
     tenant = await get_tenant(p, tenant_id)
     number = validation.e164(data.get("number"), "number")
     label = validation.text(data.get("label"), "label", max_len=100) or ""
@@ -267,7 +260,7 @@ async def page_phone_numbers(
 async def remove_phone_number(
     principal: Principal | None, number_id: object, tenant_id: str | None = None
 ) -> None:
-    p = _writer(principal)
+    p = require_writer(principal, "agents")
     tenant = await get_tenant(p, tenant_id)
     row = await get_owned(PhoneNumber, tenant.id, "phone number", number_id)
     async with in_transaction():

@@ -2,6 +2,7 @@
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, TypeVar, cast, get_args
@@ -246,6 +247,15 @@ def require_secret(principal: Principal | None) -> Principal:
     return p
 
 
+def require_writer(principal: Principal | None, what: str) -> Principal:
+    """Changes to a tenant's resources (agents, knowledge base): a secret API key, or an owner
+    or admin user (or a superadmin)."""
+    p = require_secret(principal)
+    if p.is_user and p.role not in MANAGER_ROLES and not p.is_superadmin:
+        raise forbidden(f"role {p.role!r} cannot change {what}; owner or admin required")
+    return p
+
+
 def require_manager(principal: Principal | None) -> Principal:
     """Tenant configuration changes: owner or admin users (or a superadmin)."""
     p = require_user(principal)
@@ -283,6 +293,15 @@ async def get_tenant(principal: Principal, tenant_id: str | None = None) -> Tena
     return tenant
 
 
+async def operator_for(tenant_id: str) -> Principal:
+    """The tenant's own service credential, for an operator acting from the server's command
+    line (vocalia-server kb ...): it has the database already. Raises resource_not_found."""
+    tenant = await Tenant.get_or_none(id=validation.storable(tenant_id, "tenant"))
+    if tenant is None:
+        raise not_found("tenant", param="tenant")
+    return Principal(kind="tenant_key", tenant_id=tenant.id, role="service", plan=tenant.plan)
+
+
 async def tenant_scope(principal: Principal, tenant_id: str | None = None) -> str | None:
     """The tenant a lookup is limited to: the one named (a REST path; it must be the caller's,
     a superadmin's is any one), else the caller's own; None only for a platform superadmin
@@ -301,16 +320,18 @@ async def get_owned(
     field: str = "id",
     param: str = "id",
     related: tuple[str, ...] = (),
+    where: Mapping[str, object] | None = None,
 ) -> M:
     """The ``model`` row whose ``field`` is ``value`` and that belongs to ``tenant_id`` (None:
     any tenant's; see tenant_scope). An unknown id, another tenant's id and a value that is
     not a string or is longer than the column (it cannot exist) are the same resource_not_found
     "<what> not found" naming ``param``, so nobody learns what another tenant holds. Raises
-    invalid_request for text no database stores (NUL, a lone surrogate)."""
+    invalid_request for text no database stores (NUL, a lone surrogate). ``where`` narrows
+    the lookup further (a key is unique per language)."""
     max_len = getattr(model._meta.fields_map[field], "max_length", None)
     if not isinstance(value, str) or (max_len is not None and len(value) > max_len):
         raise not_found(what, param=param)
-    qs = model.filter(**{field: validation.storable(value, param)})
+    qs = model.filter(**{field: validation.storable(value, param)}, **(where or {}))
     if tenant_id is not None:
         qs = qs.filter(tenant_id=tenant_id)
     row = await (qs.select_related(*related) if related else qs).first()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from models.knowledge import KnowledgeDocument
 from models.usage import UsageCounter
 from resolvers.plans import plan_of
 from resolvers.principals import Principal, get_tenant, require_secret
@@ -80,6 +81,8 @@ async def usage_report(principal: Principal | None, tenant_id: str | None = None
     period = current_period()
     start, end = period_bounds(period)
     values = await used(tenant.id, period)
+    # Knowledge-base entries are a standing count, not a monthly counter.
+    values["kb"] = await KnowledgeDocument.filter(tenant_id=tenant.id).count()
     limits = {
         "calls": plan.calls_per_month,
         "sessions": plan.sessions_per_month,

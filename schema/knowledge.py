@@ -9,11 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from models.knowledge import KnowledgeDocument
-from resolvers import events
-from resolvers.call_events import MAX_PENDING
-from resolvers.errors import DomainError
 from resolvers.knowledge import documents, importers, jobs, search
-from resolvers.principals import Principal
 from schema.agents import Deletion, LimitArg, OffsetArg
 from schema.context import Info
 from schema.pagination import page_of
@@ -236,10 +232,6 @@ class SaveKnowledgeEntryInput:
     language: str | None = strawberry.field(
         default=None, description="fr, en, es, ar or ary; the tenant's language when omitted."
     )
-    tenant_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="The tenant; defaults to the caller's. Another tenant's id is resource_not_found.",
-    )
 
 
 @strawberry.input(description="A site to crawl into the knowledge base.")
@@ -256,10 +248,6 @@ class StartKnowledgeCrawlInput:
     )
     max_bytes: int | None = strawberry.field(
         default=None, description="Bytes to download at most, up to 20,000,000 (5,000,000)."
-    )
-    tenant_id: strawberry.ID | None = strawberry.field(
-        default=None,
-        description="The tenant; defaults to the caller's. Another tenant's id is resource_not_found.",
     )
 
     def to_data(self) -> dict[str, Any]:
@@ -346,17 +334,12 @@ class KnowledgeMutation:
         self,
         info: Info,
         input: Annotated[SaveKnowledgeEntryInput, strawberry.argument(description="The entry.")],
+        tenant_id: TenantIdArg = None,
     ) -> SavedKnowledgeEntry:
         data: dict[str, Any] = {"key": input.key, "value": input.value}
         if input.language is not None:
             data["language"] = input.language
-        try:
-            saved = await importers.save_entry(info.context.caller(), data, input.tenant_id)
-        except DomainError as exc:
-            # An entry's text is its `value` here (the resolver names it content).
-            if exc.param == "content":
-                raise DomainError(exc.code, exc.message, param="value") from exc
-            raise
+        saved = await importers.save_entry(info.context.caller(), data, tenant_id)
         return SavedKnowledgeEntry(
             entry=KnowledgeEntry.from_model(saved.document), created=saved.created
         )
@@ -417,8 +400,9 @@ class KnowledgeMutation:
         self,
         info: Info,
         input: Annotated[StartKnowledgeCrawlInput, strawberry.argument(description="The crawl.")],
+        tenant_id: TenantIdArg = None,
     ) -> KnowledgeJob:
-        job = await jobs.start_crawl(info.context.caller(), input.to_data(), input.tenant_id)
+        job = await jobs.start_crawl(info.context.caller(), input.to_data(), tenant_id)
         return KnowledgeJob.from_progress(jobs.progress(job))
 
     @strawberry.mutation(
@@ -431,50 +415,6 @@ class KnowledgeMutation:
         return KnowledgeJob.from_progress(jobs.progress(job))
 
 
-_STAGE = {"queued": 0, "running": 1} | dict.fromkeys(jobs.FINAL, 2)
-
-
-def _stage(p: Mapping[str, Any]) -> tuple[int, int, int, int]:
-    """How far a job's progress is: every step raises it (its counters only grow)."""
-    return (
-        _STAGE.get(str(p.get("status")), 0),
-        int(p.get("pages") or 0),
-        int(p.get("bytes") or 0),
-        len(p.get("skipped") or ()),
-    )
-
-
-async def _job_progress(
-    principal: Principal | None, job_id: str, tenant_id: str | None
-) -> AsyncGenerator[Mapping[str, Any], None]:
-    """The job's progress: its state now, then each step, until a final status."""
-    job = await jobs.get_job(principal, job_id, tenant_id)
-    channel = events.tenant_channel(job.tenant_id, "kb_jobs")
-    # Listen first, then read the state: a step published in between is then either in that
-    # state already (and dropped as not newer) or after it.
-    async with events.get_bus().subscribe(channel, MAX_PENDING) as live:
-        await job.refresh_from_db()
-        last: Mapping[str, Any] = jobs.progress(job)
-        yield last
-        if last["status"] in jobs.FINAL:
-            return
-        async for event in live:
-            p = event.get("data")
-            if (
-                event.get("type") != "kb.job"
-                or event.get("tenantId") != job.tenant_id
-                or not isinstance(p, Mapping)
-                or p.get("id") != job.id
-            ):
-                continue
-            if p == last or _stage(p) < _stage(last):
-                continue
-            last = p
-            yield p
-            if p.get("status") in jobs.FINAL:
-                return
-
-
 @strawberry.type
 class KnowledgeSubscription:
     @strawberry.subscription(
@@ -483,7 +423,7 @@ class KnowledgeSubscription:
     async def kb_job(
         self, info: Info, id: JobIdArg, tenant_id: TenantIdArg = None
     ) -> AsyncGenerator[KnowledgeJob, None]:
-        source = _job_progress(info.context.caller(), str(id), tenant_id)
+        source = jobs.job_progress(info.context.caller(), str(id), tenant_id)
         try:
             async for progress in source:
                 root = shared_root(progress, KnowledgeJob.from_progress)

@@ -15,18 +15,19 @@ from models.base import new_id
 from models.knowledge import KnowledgeChunk, KnowledgeDocument
 from models.tenant import Tenant
 from resolvers import audit, validation
-from resolvers.errors import DomainError, ErrorCode, forbidden, invalid
+from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.knowledge import chunking
 from resolvers.knowledge.embedding import Embedder, get_embedder
 from resolvers.pagination import Page, paginate
 from resolvers.plans import plan_of
-from resolvers.principals import MANAGER_ROLES, Principal, get_owned, get_tenant, require_secret
+from resolvers.principals import Principal, get_owned, get_tenant, require_secret, require_writer
 
 MAX_KEY = 255
 MAX_TITLE = 500
-MAX_CONTENT = 200_000  # characters of one entry (a long PDF)
+MAX_CONTENT = 2_000_000  # characters of one entry (a 500-page PDF is about 1.5 million)
 MAX_ITEMS = 1000  # entries of one import
 MAX_SOURCE = 2048
+KB = "the knowledge base"  # what require_writer names
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,6 @@ def entry(
     return Entry(checked_key, body, heading, source[:MAX_SOURCE])
 
 
-def _writer(principal: Principal | None) -> Principal:
-    p = require_secret(principal)
-    if p.is_user and p.role not in MANAGER_ROLES and not p.is_superadmin:
-        raise forbidden(
-            f"role {p.role!r} cannot change the knowledge base; owner or admin required"
-        )
-    return p
-
-
 def chunk_texts(item: Entry) -> list[tuple[str, str]]:
     """(heading, text) of each chunk; a titled entry's title heads every chunk."""
     pieces = chunking.split(item.content)
@@ -101,15 +93,15 @@ async def write_entries(
     errors: Sequence[dict[str, Any]] = (),
     embedder: Embedder | None = None,
 ) -> ImportReport:
-    """Store ``items`` in one language: new keys are imported, existing ones updated (when
+    """Store ``items`` in one language (the tenant's when None): new keys are imported, existing ones updated (when
     ``overwrite``) or skipped, unchanged ones skipped. Raises quota_exceeded (the plan's
     entries would be exceeded: nothing is written), invalid_request, resource_not_found."""
-    p = _writer(principal)
+    p = require_writer(principal, KB)
     tenant = await get_tenant(p, tenant_id)
     return await store_entries(
         tenant,
         items,
-        language=language,
+        language=tenant.language if language is None else language,
         overwrite=overwrite,
         errors=errors,
         embedder=embedder,
@@ -228,12 +220,26 @@ async def _check_quota(tenant: Tenant, new: int) -> None:
 
 
 async def delete_entry(
-    principal: Principal | None, entry_id: object, tenant_id: str | None = None
+    principal: Principal | None,
+    entry_id: object,
+    tenant_id: str | None = None,
+    *,
+    by_key: bool = False,
+    language: object = None,
 ) -> KnowledgeDocument:
-    """Raises resource_not_found (unknown id, another tenant's)."""
-    p = _writer(principal)
+    """By its id (``kbd_…``), or ``by_key`` in ``language`` (the tenant's by default) as the
+    reference deletes. Raises resource_not_found (unknown id or key, another tenant's)."""
+    p = require_writer(principal, KB)
     tenant = await get_tenant(p, tenant_id)
-    doc = await get_owned(KnowledgeDocument, tenant.id, "knowledge-base entry", entry_id)
+    what = "knowledge-base entry"
+    if by_key:
+        lang = validation.language(tenant.language if language is None else language)
+        where = {"language": lang}
+        doc = await get_owned(
+            KnowledgeDocument, tenant.id, what, entry_id, field="key", where=where
+        )
+    else:
+        doc = await get_owned(KnowledgeDocument, tenant.id, what, entry_id)
     async with in_transaction():
         await doc.delete()
         await audit.record(tenant.id, "kb.deleted", principal=p, target=doc.key)

@@ -7,8 +7,10 @@ at all (bad UTF-8, broken CSV quoting, a damaged or encrypted PDF) is invalid_re
 nothing of it is written.
 """
 
+import asyncio
 import csv
 import io
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,11 +21,23 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from resolvers import json_input
+from models.knowledge import KnowledgeDocument
+from resolvers import json_input, validation
 from resolvers.errors import DomainError, invalid
-from resolvers.knowledge.documents import MAX_ITEMS, MAX_KEY, Entry, entry
+from resolvers.knowledge.documents import (
+    KB,
+    MAX_ITEMS,
+    MAX_KEY,
+    Entry,
+    ImportReport,
+    entry,
+    write_entries,
+)
+from resolvers.principals import Principal, get_tenant, require_writer
 
 FORMATS = ("json", "csv", "md", "txt", "pdf")
+# A damaged upload is reported to its sender; pypdf's warnings about it are not the server's.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 MAX_PDF_PAGES = 500
 # Fields that hold an entry's text, in order of preference (the reference writes `response`).
 _TEXT_FIELDS = ("response", "answer", "content", "value", "text")
@@ -59,7 +73,10 @@ def _from_object(key: Any, value: Any, source: str, index: int) -> Entry:
     if isinstance(value, str):
         return entry(key, value, source=source, index=index)
     if not isinstance(value, Mapping):
-        raise invalid("an entry is a string or an object with a response", param=f"items[{index}]")
+        raise invalid(
+            "an entry is a string or an object with a response",
+            param=f"items[{index}]" if index >= 0 else "value",
+        )
     text = next((t for f in _TEXT_FIELDS if (t := _scalar(value.get(f))) is not None), None)
     title = next((t for f in _TITLE_FIELDS if (t := _scalar(value.get(f))) is not None), None)
     extra = [
@@ -198,7 +215,8 @@ def from_markdown(raw: bytes, name: str) -> Parsed:
 def from_text(raw: bytes, name: str) -> Parsed:
     parsed = Parsed()
     key = slug(PurePath(name).stem) if name else "document"
-    _collect(parsed, 0, key, lambda: entry(key, _text(raw), source="import:txt", index=0))
+    text = _text(raw)  # not UTF-8 text: the whole file is refused, not reported as an item
+    _collect(parsed, 0, key, lambda: entry(key, text, source="import:txt", index=0))
     return parsed
 
 
@@ -245,3 +263,87 @@ def from_file(raw: bytes, name: str, declared: str | None = None) -> Parsed:
             param="format",
         )
     return reader(raw)
+
+
+async def import_data(
+    principal: Principal | None,
+    data: Any,
+    *,
+    language: object = None,
+    overwrite: bool = True,
+    tenant_id: str | None = None,
+) -> ImportReport:
+    """The reference's JSON import. Raises invalid_request (data not an object or array, more
+    than MAX_ITEMS entries), quota_exceeded, resource_not_found."""
+    p = require_writer(principal, KB)
+    parsed = from_json(data)
+    return await write_entries(
+        p,
+        parsed.entries,
+        language=language,
+        overwrite=overwrite,
+        tenant_id=tenant_id,
+        errors=parsed.errors,
+    )
+
+
+async def import_file(
+    principal: Principal | None,
+    raw: bytes,
+    name: str,
+    *,
+    declared: str | None = None,
+    language: object = None,
+    overwrite: bool = True,
+    tenant_id: str | None = None,
+) -> ImportReport:
+    """An uploaded file (CSV, Markdown, text, PDF, JSON), read off the event loop: a long
+    PDF takes a while. Raises invalid_request (an unreadable file: nothing of it is written),
+    quota_exceeded, resource_not_found."""
+    p = require_writer(principal, KB)
+    await get_tenant(p, tenant_id)  # an unknown tenant before any parsing work
+    if declared is not None and declared not in FORMATS:
+        raise invalid(f"format must be one of: {', '.join(FORMATS)}", param="format")
+    if not raw:
+        raise invalid("the file is empty", param="file")
+    parsed = await asyncio.to_thread(from_file, raw, name, declared)
+    return await write_entries(
+        p,
+        parsed.entries,
+        language=language,
+        overwrite=overwrite,
+        tenant_id=tenant_id,
+        errors=parsed.errors,
+    )
+
+
+@dataclass(frozen=True)
+class Saved:
+    document: KnowledgeDocument
+    created: bool
+
+
+async def save_entry(
+    principal: Principal | None, data: Mapping[str, Any], tenant_id: str | None = None
+) -> Saved:
+    """The reference's one entry, ``{key, value, language}`` (``value`` a string or an object
+    with a ``response``/``answer``/``content`` and a ``question``/``title``), created or
+    replaced. Raises invalid_request, quota_exceeded, resource_not_found."""
+    p = require_writer(principal, KB)
+    tenant = await get_tenant(p, tenant_id)
+    value = data.get("value", data.get("content"))
+    if value is None and isinstance(data.get("response"), str):
+        value = {"response": data["response"], "question": data.get("question")}
+    try:
+        item = _from_object(data.get("key"), value, "api", -1)
+    except DomainError as exc:
+        if exc.param != "content":
+            raise
+        # The reference's body names an entry's text `value`.
+        raise invalid(exc.message.replace("content", "value", 1), param="value") from exc
+    language = validation.language(data.get("language", tenant.language))
+    report = await write_entries(p, [item], language=language, tenant_id=tenant.id)
+    if report.documents:
+        return Saved(report.documents[0], report.imported == 1)
+    unchanged = await KnowledgeDocument.get(tenant_id=tenant.id, language=language, key=item.key)
+    return Saved(unchanged, False)

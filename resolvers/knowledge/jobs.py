@@ -11,6 +11,7 @@ GraphQL ``kbJob`` subscription and the CLI's progress bar read it).
 import asyncio
 import hashlib
 import logging
+from collections.abc import AsyncGenerator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,10 +21,11 @@ from models.base import new_id
 from models.knowledge import KnowledgeJob
 from models.tenant import Tenant
 from resolvers import events, instance, outbound, services, urls, validation
+from resolvers.call_events import MAX_PENDING
 from resolvers.errors import DomainError, ErrorCode, conflict, invalid
 from resolvers.knowledge import crawler
-from resolvers.knowledge.documents import MAX_KEY, _writer, entry, store_entries
-from resolvers.principals import Principal, get_owned, get_tenant, require_secret
+from resolvers.knowledge.documents import KB, MAX_KEY, entry, store_entries
+from resolvers.principals import Principal, get_owned, get_tenant, require_secret, require_writer
 
 log = logging.getLogger("vocalia.kb")
 
@@ -67,7 +69,7 @@ async def start_crawl(
 ) -> KnowledgeJob:
     """Queue a crawl of ``data.url`` and start it in this process. Raises invalid_request
     (a URL that is not public http(s), limits out of range), resource_not_found."""
-    p = _writer(principal)
+    p = require_writer(principal, KB)
     tenant = await get_tenant(p, tenant_id)
     language = validation.language(data.get("language", tenant.language))
     target = await urls.vet_outbound_url(data.get("url"), "url", allow_http=True)
@@ -99,7 +101,7 @@ async def cancel_job(
     principal: Principal | None, job_id: object, tenant_id: str | None = None
 ) -> KnowledgeJob:
     """Raises resource_not_found, conflict (already over)."""
-    _writer(principal)
+    require_writer(principal, KB)
     job = await get_job(principal, job_id, tenant_id)
     if not await KnowledgeJob.filter(id=job.id, status__in=ACTIVE).update(
         status="canceled", finished_at=datetime.now(UTC), owner=None
@@ -110,8 +112,53 @@ async def cancel_job(
     return job
 
 
+_STAGE = {"queued": 0, "running": 1} | dict.fromkeys(FINAL, 2)
+
+
+def _stage(p: Mapping[str, Any]) -> tuple[int, int, int, int]:
+    """How far a job's progress is: every step raises it (its counters only grow)."""
+    return (
+        _STAGE.get(str(p.get("status")), 0),
+        int(p.get("pages") or 0),
+        int(p.get("bytes") or 0),
+        len(p.get("skipped") or ()),
+    )
+
+
+async def job_progress(
+    principal: Principal | None, job_id: str, tenant_id: str | None
+) -> AsyncGenerator[Mapping[str, Any], None]:
+    """The job's progress, for a subscriber: its state now, then each newer step, until a
+    final status. Raises resource_not_found (another tenant's job)."""
+    job = await get_job(principal, job_id, tenant_id)
+    channel = events.tenant_channel(job.tenant_id, "kb_jobs")
+    # Listen first, then read the state: a step published in between is then either in that
+    # state already (and dropped as not newer) or after it.
+    async with events.get_bus().subscribe(channel, MAX_PENDING) as live:
+        await job.refresh_from_db()
+        last: Mapping[str, Any] = progress(job)
+        yield last
+        if last["status"] in FINAL:
+            return
+        async for event in live:
+            p = event.get("data")
+            if (
+                event.get("type") != "kb.job"
+                or event.get("tenantId") != job.tenant_id
+                or not isinstance(p, Mapping)
+                or p.get("id") != job.id
+            ):
+                continue
+            if p == last or _stage(p) < _stage(last):
+                continue
+            last = p
+            yield p
+            if p.get("status") in FINAL:
+                return
+
+
 async def _publish(job: KnowledgeJob) -> None:
-    bus = events.get_bus()
+    bus = services.current().bus  # None in a process without one: nobody is listening
     if bus is not None:
         await bus.publish(
             events.tenant_channel(job.tenant_id, "kb_jobs"),
@@ -124,6 +171,10 @@ def _page_key(url: str) -> str:
     if len(url) <= MAX_KEY:
         return url
     return url[: MAX_KEY - 17] + "#" + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+class _Stopped(Exception):
+    """The job stopped being this process's to run (canceled, erased, taken over)."""
 
 
 class JobRunner:
@@ -215,7 +266,10 @@ class JobRunner:
                     _skip(job, url, exc.message)
                 except crawler.Refused as exc:
                     _skip(job, url, exc.reason)
-                await self._save(job)
+                except _Stopped:
+                    return
+                if not await self._save(job):
+                    return  # canceled (or taken over) meanwhile: its last state is published
                 await _publish(job)
                 if job.frontier and rules.delay:
                     await asyncio.sleep(rules.delay)
@@ -248,6 +302,10 @@ class JobRunner:
             raise crawler.Refused("noindex")
         if not extracted.text:
             raise crawler.Refused("no text")
+        if not await KnowledgeJob.filter(
+            id=job.id, status="running", owner=instance.INSTANCE_ID
+        ).exists():
+            raise _Stopped  # canceled while the page was fetched: it is not stored
         item = entry(
             _page_key(page.url),
             extracted.text[:200_000],
@@ -257,14 +315,20 @@ class JobRunner:
         await store_entries(tenant, [item], language=job.language, actor_id=job.id)
         job.pages += 1
 
-    async def _save(self, job: KnowledgeJob) -> None:
-        await KnowledgeJob.filter(id=job.id, status="running", owner=instance.INSTANCE_ID).update(
-            frontier=job.frontier,
-            seen=job.seen,
-            pages=job.pages,
-            bytes=job.bytes,
-            skipped=job.skipped,
-            updated_at=datetime.now(UTC),
+    async def _save(self, job: KnowledgeJob) -> bool:
+        """Whether the job was still this process's to save."""
+        return (
+            await KnowledgeJob.filter(
+                id=job.id, status="running", owner=instance.INSTANCE_ID
+            ).update(
+                frontier=job.frontier,
+                seen=job.seen,
+                pages=job.pages,
+                bytes=job.bytes,
+                skipped=job.skipped,
+                updated_at=datetime.now(UTC),
+            )
+            > 0
         )
 
 

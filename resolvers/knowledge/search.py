@@ -9,7 +9,7 @@ process; building runs in a worker thread, one build per index at a time.
 
 import asyncio
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -21,7 +21,7 @@ from resolvers.errors import invalid
 from resolvers.knowledge import terms
 from resolvers.knowledge.documents import searchable
 from resolvers.knowledge.embedding import Embedder, get_embedder
-from resolvers.knowledge.index import SearchIndex, Snippet, snippet
+from resolvers.knowledge.index import RRF_K, SearchIndex, Snippet, snippet
 from resolvers.principals import Principal, get_tenant, require_secret
 
 MAX_QUERY = 500
@@ -173,8 +173,25 @@ async def search_tenant(
                     snippet=snippet(p.text, query),
                 )
             )
+    if len(languages) > 1:
+        results = _fuse_languages(results, model.fusion_weight)
     results.sort(key=lambda r: -r.score)
     return results[:limit]
+
+
+def _fuse_languages(results: list[SearchResult], dense_weight: float) -> list[SearchResult]:
+    """One ranking of several languages' results. Each language's fused scores only rank
+    within its own index (every language's best scores about the same), so the candidates
+    are ranked again together, by their BM25 scores and by their cosine similarities (one
+    embedder: comparable across languages), and fused by reciprocal rank as in one index."""
+    by_bm25 = sorted((r for r in results if r.bm25 > 0), key=lambda r: -r.bm25)
+    by_dense = sorted((r for r in results if r.dense > 0), key=lambda r: -r.dense)
+    score = {id(r): 0.0 for r in results}
+    for rank, r in enumerate(by_bm25, 1):
+        score[id(r)] += 1.0 / (RRF_K + rank)
+    for rank, r in enumerate(by_dense, 1):
+        score[id(r)] += dense_weight / (RRF_K + rank)
+    return [replace(r, score=score[id(r)]) for r in results]
 
 
 async def search(

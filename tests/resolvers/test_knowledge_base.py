@@ -102,6 +102,29 @@ async def test_search_finds_the_entry_in_its_language_and_nothing_of_another_ten
     assert await search.search(other.principal, "livraison gratuite Casablanca") == []
 
 
+async def test_a_search_of_every_language_ranks_them_together() -> None:
+    """Without a language, the best passage wins whatever its language: each language's
+    fused scores only rank within its own index, so they are ranked again together."""
+    t = await seeded(languages=("fr", "en"))
+    results = await search.search(t.principal, "la livraison est gratuite à Casablanca ?")
+    assert (results[0].key, results[0].language) == ("delivery", "fr")
+    english = await search.search(t.principal, "is delivery free in Casablanca?")
+    assert (english[0].key, english[0].language) == ("delivery", "en")
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+
+
+async def test_an_entry_is_deleted_by_id_or_by_key_never_one_for_the_other() -> None:
+    t = await seeded(languages=("fr", "en"))
+    delivery = await KnowledgeDocument.get(tenant_id=t.id, language="fr", key="delivery")
+    with pytest.raises(DomainError):  # a key is no id
+        await documents.delete_entry(t.principal, "delivery")
+    with pytest.raises(DomainError):  # an id is no key
+        await documents.delete_entry(t.principal, delivery.id, by_key=True)
+    gone = await documents.delete_entry(t.principal, "delivery", by_key=True, language="en")
+    assert (gone.key, gone.language) == ("delivery", "en")
+    assert await KnowledgeDocument.exists(id=delivery.id)
+
+
 async def test_an_entry_written_or_deleted_is_seen_by_the_next_search() -> None:
     t = await seeded(languages=("fr",))
     assert (await search.search(t.principal, "parking vélo", language="fr"))[0].key == "address"
@@ -147,7 +170,7 @@ async def test_members_read_but_cannot_write() -> None:
         ({"key": "", "content": "x"}, "key"),
         ({"key": "k", "content": ""}, "content"),
         ({"key": "k" * 256, "content": "x"}, "key"),
-        ({"key": "k", "content": "x" * 200_001}, "content"),
+        ({"key": "k", "content": "x" * (documents.MAX_CONTENT + 1)}, "content"),
         ({"key": "k", "content": "a\x00b"}, "content"),
         ({"key": 7, "content": "x"}, "key"),
     ],

@@ -14,6 +14,7 @@ from models.audit import AuditLog
 from models.credential import ApiKey
 from models.tenant import AllowedOrigin, Tenant, TenantAction, WebhookEndpoint
 from resolvers import usage
+from resolvers.knowledge import documents
 from resolvers.settings import Settings, configure
 from tests.factories import TenantCtx, assert_error, make_key, make_tenant, make_user
 
@@ -85,7 +86,10 @@ async def test_usage_counts_and_rounds(client: httpx.AsyncClient) -> None:
     await usage.increment(t.id, "calls", 67)
     await usage.increment(t.id, "sessions", 2)
     await usage.increment(t.id, "sessions")  # 3 / 500 = 0.6 % -> 1
-    await usage.increment(t.id, "kb")  # 1 / 200 = 0.5 % -> rounds half up to 1
+    # Entries are counted where they are, not metered: 1 / 200 = 0.5 % -> rounds half up to 1
+    await documents.store_entries(
+        await Tenant.get(id=t.id), [documents.entry("k", "Une entrée.")], language="fr"
+    )
     await usage.increment(t.id, "calls", 50, period="2000-01")  # another period
     await usage.increment(other.id, "calls", 99)  # another tenant
     r = await client.get(_url(t, "usage"), headers=t.headers)

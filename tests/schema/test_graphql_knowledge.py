@@ -27,8 +27,8 @@ FAQ: list[dict[str, str]] = json.loads(
 )["entries"]
 ENTRY = "id key language title content source characters createdAt updatedAt"
 SAVE = f"""
-mutation($i: SaveKnowledgeEntryInput!) {{
-  saveKnowledgeEntry(input: $i) {{ created entry {{ {ENTRY} }} }}
+mutation($i: SaveKnowledgeEntryInput!, $t: ID) {{
+  saveKnowledgeEntry(input: $i, tenantId: $t) {{ created entry {{ {ENTRY} }} }}
 }}"""
 LIST = f"""
 query($language: String, $source: String, $limit: Int, $offset: Int, $t: ID) {{
@@ -55,7 +55,9 @@ QUOTA = (
 )
 JOB = "id status url language pages maxPages bytes queued skipped { url reason } error"
 CRAWL = f"""
-mutation($i: StartKnowledgeCrawlInput!) {{ startKnowledgeCrawl(input: $i) {{ {JOB} }} }}"""
+mutation($i: StartKnowledgeCrawlInput!, $t: ID) {{
+  startKnowledgeCrawl(input: $i, tenantId: $t) {{ {JOB} }}
+}}"""
 GET_JOB = f"query($id: ID!, $t: ID) {{ kbJob(id: $id, tenantId: $t) {{ {JOB} }} }}"
 CANCEL = f"mutation($id: ID!, $t: ID) {{ cancelKnowledgeJob(id: $id, tenantId: $t) {{ {JOB} }} }}"
 FOLLOW = f"subscription($id: ID!) {{ kbJob(id: $id) {{ {JOB} }} }}"
@@ -406,8 +408,8 @@ async def test_another_tenants_entries_and_jobs_are_not_found_and_never_shown(
         (SEARCH, {"q": "recette secrète", "t": other.id}, TENANT_NOT_FOUND),
         (DELETE, {"id": their_id, "t": other.id}, TENANT_NOT_FOUND),
         (IMPORT, {"data": {"x": "y"}, "language": "fr", "t": other.id}, TENANT_NOT_FOUND),
-        (SAVE, {"i": {"key": "x", "value": "y", "tenantId": other.id}}, TENANT_NOT_FOUND),
-        (CRAWL, {"i": {"url": "http://127.0.0.1:9/", "tenantId": other.id}}, TENANT_NOT_FOUND),
+        (SAVE, {"i": {"key": "x", "value": "y"}, "t": other.id}, TENANT_NOT_FOUND),
+        (CRAWL, {"i": {"url": "http://127.0.0.1:9/"}, "t": other.id}, TENANT_NOT_FOUND),
     ):
         body = await gql(client, query, variables, h)
         assert gql_error(body) == expected, query
