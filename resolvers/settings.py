@@ -27,6 +27,8 @@ class Settings:
     # Browser origins of the platform's own dashboard, allowed on every route.
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1 << 20
+    # A knowledge-base import (a PDF, a CSV) may be bigger than a JSON body.
+    max_import_bytes: int = 10 << 20
     access_token_ttl: int = 15 * 60
     refresh_token_ttl: int = 30 * 24 * 3600
     refresh_reuse_grace: float = 10.0

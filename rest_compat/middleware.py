@@ -18,6 +18,8 @@ from rest_compat.errors import error_response
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Knowledge-base imports (uploaded files) have their own, bigger limit (contract: 413).
+_IMPORT_PATH = re.compile(r"^/api/tenants/[^/]+/kb/import$")
 _CORS_ALLOW_HEADERS = "Authorization, Content-Type, X-Request-Id"
 _CORS_EXPOSE_HEADERS = (
     "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
@@ -62,12 +64,15 @@ class GateMiddleware:
 
         settings = get_settings()
         if scope["method"] in _BODY_METHODS:
+            limit = (
+                settings.max_import_bytes
+                if _IMPORT_PATH.match(scope["path"])
+                else settings.max_body_bytes
+            )
             try:
-                receive = await self._buffer_body(receive, headers, settings.max_body_bytes)
+                receive = await self._buffer_body(receive, headers, limit)
             except _BodyTooLarge:
-                error = DomainError(
-                    ErrorCode.PAYLOAD_TOO_LARGE, f"the body exceeds {settings.max_body_bytes} bytes"
-                )
+                error = DomainError(ErrorCode.PAYLOAD_TOO_LARGE, f"the body exceeds {limit} bytes")
                 await error_response(error, scope, self._cors(origin, None, settings))(
                     scope, receive, send
                 )

@@ -85,6 +85,8 @@ def operation(path: str, method: str, doc: Doc) -> S:
             "required": doc.body_required,
             "content": {"application/json": {"schema": doc.body}},
         }
+        if doc.uploads is not None:
+            op["requestBody"]["content"]["multipart/form-data"] = {"schema": doc.uploads}
     responses: S = {}
     for status, schema in doc.responses.items():
         response: S = {

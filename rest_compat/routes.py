@@ -7,6 +7,7 @@ from rest_compat import (
     api_auth,
     api_calls,
     api_health,
+    api_kb,
     api_keys,
     api_tenants,
     api_webhooks,
@@ -20,6 +21,7 @@ api_routes: list[BaseRoute] = [
     *api_auth.routes,
     *api_tenants.routes,
     *api_webhooks.routes,
+    *api_kb.routes,
     *api_calls.routes,
     *api_keys.routes,
 ]

@@ -95,6 +95,8 @@ class Doc:
     errors: tuple[int, ...] = ()
     body: S | None = None
     body_required: bool = True
+    # A multipart/form-data body the operation also takes (a file upload), beside the JSON one.
+    uploads: S | None = None
     query: Mapping[str, S | Param] = field(default_factory=dict)
     headers: Mapping[str, Param] = field(default_factory=dict)
     response_headers: Mapping[str, Param] = field(default_factory=dict)

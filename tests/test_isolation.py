@@ -27,6 +27,7 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from models.booking import Booking, Callback, Lead
+from models.knowledge import KnowledgeJob
 from models.process import ProcessHeartbeat
 from models.tenant import Tenant
 from models.webhook import WebhookAttempt, WebhookDelivery, WebhookEvent
@@ -44,6 +45,7 @@ from resolvers import (
     usage,
     webhooks,
 )
+from resolvers.knowledge import importers
 from resolvers.principals import Principal
 from resolvers.security import issue_access_token
 from resolvers.settings import configure, get_settings
@@ -72,6 +74,10 @@ B_ORDER = "zeph-order-5566"
 B_BOOKED_NAME = "Zephyrine Booked Guest"
 B_LEAD_EMAIL = "zephyrine-lead@hidden.example"
 B_CALLBACK_PHONE = "+212612998800"
+# B's knowledge base: an entry, and a crawl job that is over (so nothing changes its row).
+B_KB_KEY = "zephyrine-vault"
+B_KB_ANSWER = "Le coffre Zephyrine ouvre avec le code quatre-quatre-cinq-cinq."
+B_KB_SITE = "https://zephyrine-docs.example/"
 
 
 @dataclass
@@ -86,6 +92,8 @@ class World:
     secrets: list[str]  # every value of B that must never appear in A's responses
     b_number_id: str
     b_call_id: str
+    b_entry_id: str
+    b_job_id: str
 
     def fill(self, value: Any) -> Any:
         """Replace the placeholders of a case's body or variables with B's ids."""
@@ -99,6 +107,8 @@ class World:
                 .replace("{B_NUMBER}", self.b_number_id)
                 .replace("{B_CALL}", self.b_call_id)
                 .replace("{B_DELIVERY}", self.b_delivery_id)
+                .replace("{B_ENTRY}", self.b_entry_id)
+                .replace("{B_JOB}", self.b_job_id)
             )
         if isinstance(value, list):
             return [self.fill(v) for v in value]
@@ -182,6 +192,7 @@ async def world(app: Starlette) -> World:
     )
     await WebhookAttempt.create(delivery=delivery, at=event.created_at, status_code=200)
     tool_rows = await b_tool_rows(b, b_call_id)
+    entry_id, job_id = await b_knowledge(b)
     tenant_key = await keys.get_tenant_key(b.principal)
     secrets = [
         b.id,
@@ -219,6 +230,11 @@ async def world(app: Starlette) -> World:
         B_LEAD_EMAIL,
         B_CALLBACK_PHONE,
         *tool_rows,
+        B_KB_KEY,
+        B_KB_ANSWER,
+        B_KB_SITE,
+        entry_id,
+        job_id,
     ]
     return World(
         a=a,
@@ -231,7 +247,28 @@ async def world(app: Starlette) -> World:
         secrets=secrets,
         b_number_id=b_number_id,
         b_call_id=b_call_id,
+        b_entry_id=entry_id,
+        b_job_id=job_id,
     )
+
+
+async def b_knowledge(b: TenantCtx) -> tuple[str, str]:
+    saved = await importers.save_entry(
+        b.principal, {"key": B_KB_KEY, "value": B_KB_ANSWER, "language": "fr"}
+    )
+    job = await KnowledgeJob.create(
+        id="kbj_zephyrinejob00001",
+        tenant_id=b.id,
+        language="fr",
+        url=B_KB_SITE,
+        status="completed",
+        max_pages=5,
+        max_depth=1,
+        max_bytes=1000,
+        seen=[B_KB_SITE],
+        skipped=[{"url": B_KB_SITE + "private", "reason": "disallowed by robots.txt"}],
+    )
+    return saved.document.id, job.id
 
 
 async def b_tool_rows(b: TenantCtx, call_id: str) -> list[str]:
@@ -293,6 +330,9 @@ POPULATED = {
     "leads",
     "callbacks",
     "idempotency_keys",
+    "knowledge_documents",
+    "knowledge_chunks",
+    "knowledge_jobs",
 }
 # Platform tables: no tenant's data in them.
 UNSCOPED = {ProcessHeartbeat}
@@ -392,6 +432,15 @@ REST_CASES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", f"{P}/keys"): None,
     ("POST", f"{P}/keys"): {"kind": "secret", "name": "attacker"},
     ("DELETE", f"{P}/keys/{{key_id}}"): None,
+    ("GET", f"{P}/kb"): None,
+    ("POST", f"{P}/kb"): {"key": B_KB_KEY, "value": "owned", "language": "fr"},
+    ("POST", f"{P}/kb/import"): {"data": {B_KB_KEY: "owned"}, "language": "fr"},
+    ("POST", f"{P}/kb/crawl"): {"url": "https://attacker.example/"},
+    ("GET", f"{P}/kb/jobs/{{job_id}}"): None,
+    ("POST", f"{P}/kb/jobs/{{job_id}}/cancel"): None,
+    ("GET", f"{P}/kb/search"): None,
+    ("GET", f"{P}/kb/quota"): None,
+    ("DELETE", f"{P}/kb/{{entry_id}}"): None,
 }
 
 
@@ -402,6 +451,8 @@ def _rest_path(world: World, path: str, tenant_id: str) -> str:
         .replace("{delivery_id}", world.b_delivery_id)
         .replace("{call_id}", world.b_call_id)
         .replace("{key_id}", world.b_key_ids[0])
+        .replace("{job_id}", world.b_job_id)
+        .replace("{entry_id}", world.b_entry_id)
     )
 
 
@@ -450,6 +501,54 @@ async def test_rest_route_of_another_tenant_is_not_found(
     unknown = await _rest(client, world, method, path, UNKNOWN_TENANT)
     assert unknown.status_code == 404
     assert {**unknown.json()["error"], "request_id": None} == {**error, "request_id": None}
+    assert await snapshot(world.b.id) == before
+
+
+# A's own knowledge-base routes naming B's entry and job: as ids that exist nowhere.
+KB_OWN_CASES: dict[tuple[str, str], str] = {
+    ("GET", "/kb/jobs/{B_JOB}"): "knowledge-base job not found",
+    ("POST", "/kb/jobs/{B_JOB}/cancel"): "knowledge-base job not found",
+    ("DELETE", "/kb/{B_ENTRY}"): "knowledge-base entry not found",
+    ("DELETE", f"/kb/{B_KB_KEY}"): "knowledge-base entry not found",
+}
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(KB_OWN_CASES))
+async def test_own_kb_routes_do_not_reach_another_tenants_ids(
+    client: httpx.AsyncClient, world: World, method: str, path: str
+) -> None:
+    before = await snapshot(world.b.id)
+    own = f"/api/tenants/{world.a.id}"
+    r = await client.request(method, own + world.fill(path), headers=world.a.headers)
+    expected = {"code": "resource_not_found", "message": KB_OWN_CASES[(method, path)]}
+    expected |= {"status": 404, "param": "id", "request_id": r.headers["x-request-id"]}
+    assert r.json() == {"error": expected}
+    assert_nothing_leaked(world, r.text)
+    unknown = path.replace("{B_JOB}", "kbj_doesnotexist").replace("{B_ENTRY}", "kbd_nope")
+    twin = await client.request(
+        method, own + unknown.replace(B_KB_KEY, "nope"), headers=world.a.headers
+    )
+    assert {**twin.json()["error"], "request_id": None} == {**expected, "request_id": None}
+    assert await snapshot(world.b.id) == before
+
+
+async def test_a_tenants_knowledge_never_answers_another(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """A writes an entry under B's key and searches B's words: only A's own come back."""
+    own = f"/api/tenants/{world.a.id}/kb"
+    h = world.a.headers
+    before = await snapshot(world.b.id)
+    r = await client.post(own, json={"key": B_KB_KEY, "value": "Notre coffre est vide."}, headers=h)
+    assert r.status_code == 201, r.text  # keys are per tenant: B's is not A's
+    found = await client.get(f"{own}/search", params={"q": "coffre Zephyrine code"}, headers=h)
+    assert [x["text"] for x in found.json()["results"]] == ["Notre coffre est vide."]
+    listed = (await client.get(own, headers=h)).json()
+    assert (listed["total"], listed["data"][0]["content"]) == (1, "Notre coffre est vide.")
+    quota = (await client.get(f"{own}/quota", headers=h)).json()
+    assert quota["entries"] == 1
+    for answer in (found, r):
+        assert_nothing_leaked(world, answer.text, sent=B_KB_KEY)
     assert await snapshot(world.b.id) == before
 
 
@@ -668,12 +767,57 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "at } } }",
         {"t": "{B}"},
     ),
+    "Query.knowledgeEntries": (
+        "query($t: ID) { knowledgeEntries(tenantId: $t, limit: 100) { total items { id key "
+        "content source } } }",
+        {"t": "{B}"},
+    ),
+    "Query.knowledgeSearch": (
+        'query($t: ID) { knowledgeSearch(q: "coffre code", tenantId: $t) { entryId key text '
+        "snippet { text } } }",
+        {"t": "{B}"},
+    ),
+    "Query.knowledgeQuota": (
+        "query($t: ID) { knowledgeQuota(tenantId: $t) { entries limit chunks characters } }",
+        {"t": "{B}"},
+    ),
+    "Query.kbJob": (
+        "query($j: ID!) { kbJob(id: $j) { id url status skipped { url reason } } }",
+        {"j": "{B_JOB}"},
+    ),
+    "Mutation.saveKnowledgeEntry": (
+        'mutation($t: ID) { saveKnowledgeEntry(tenantId: $t, input: {key: "zephyrine-vault", '
+        'value: "owned"}) { created entry { id content } } }',
+        {"t": "{B}"},
+    ),
+    "Mutation.importKnowledge": (
+        'mutation($t: ID) { importKnowledge(tenantId: $t, data: {x: "owned"}) { imported '
+        "errors { message } } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.deleteKnowledgeEntry": (
+        "mutation($e: ID!) { deleteKnowledgeEntry(id: $e) { id deleted } }",
+        {"e": "{B_ENTRY}"},
+    ),
+    "Mutation.startKnowledgeCrawl": (
+        'mutation($t: ID) { startKnowledgeCrawl(tenantId: $t, input: {url: "https://a.example/"}) '
+        "{ id status } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.cancelKnowledgeJob": (
+        "mutation($j: ID!) { cancelKnowledgeJob(id: $j) { id status url } }",
+        {"j": "{B_JOB}"},
+    ),
 }
 # Subscriptions run over the websocket (graphql-transport-ws), not POST.
 SUBSCRIPTION_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "Subscription.callEvents": (
         "subscription($c: ID!) { callEvents(callId: $c) { id type callId data } }",
         {"c": "{B_CALL}"},
+    ),
+    "Subscription.kbJob": (
+        "subscription($j: ID!) { kbJob(id: $j) { id url status pages } }",
+        {"j": "{B_JOB}"},
     ),
     "Subscription.tenantEvents": (
         "subscription($t: ID) { tenantEvents(tenantId: $t) { id type callId data } }",
@@ -689,6 +833,8 @@ UNKNOWN_IDS = {
     "{B_KEY}": "key_doesnotexist",
     "{B_ENDPOINT}": "whe_doesnotexist",
     "{B_DELIVERY}": "dlv_doesnotexist",
+    "{B_ENTRY}": "kbd_doesnotexist",
+    "{B_JOB}": "kbj_doesnotexist",
 }
 NOT_FOUND = {"code": "resource_not_found", "status": 404}
 EXPECTED_EXTENSIONS = {
@@ -704,6 +850,10 @@ EXPECTED_EXTENSIONS = {
             "Mutation.updateAgent",
             "Mutation.deleteAgent",
             "Mutation.removePhoneNumber",
+            "Query.kbJob",
+            "Mutation.deleteKnowledgeEntry",
+            "Mutation.cancelKnowledgeJob",
+            "Subscription.kbJob",
         )
     },
     "Subscription.callEvents": {**NOT_FOUND, "param": "callId"},
@@ -838,7 +988,7 @@ async def test_subscription_to_another_tenant_is_not_found(
         assert payloads[0] == payloads[1]
     assert await snapshot(world.b.id) == before
     bus = events.get_bus()
-    for topic in ("events", f"call:{world.b_call_id}"):
+    for topic in ("events", f"call:{world.b_call_id}", "kb_jobs"):
         assert bus.local_subscribers(events.tenant_channel(world.b.id, topic)) == 0
 
 
@@ -879,7 +1029,10 @@ async def test_superadmin_reads_tenant_b_over_rest(
     for method, path in sorted(REST_CASES):
         if method != "GET":
             continue
-        r = await client.get(_rest_path(world, path, world.b.id), headers=superadmin_headers)
+        params = {"q": "coffre code"} if path.endswith("/search") else None
+        r = await client.get(
+            _rest_path(world, path, world.b.id), params=params, headers=superadmin_headers
+        )
         assert r.status_code == 200, (path, r.text)
         bodies[path.rsplit("/", 1)[1]] = r.json()
     assert set(bodies) == {
@@ -893,7 +1046,15 @@ async def test_superadmin_reads_tenant_b_over_rest(
         "calls",
         "{call_id}",
         "keys",
+        "kb",
+        "{job_id}",
+        "search",
+        "quota",
     }
+    assert [e["key"] for e in bodies["kb"]["data"]] == [B_KB_KEY]
+    assert bodies["{job_id}"]["url"] == B_KB_SITE
+    assert bodies["search"]["results"][0]["text"] == B_KB_ANSWER
+    assert bodies["quota"]["entries"] == 1
     assert [c["id"] for c in bodies["calls"]["data"]] == [world.b_call_id]
     assert bodies["calls"]["total"] == 1
     assert bodies["{call_id}"]["id"] == world.b_call_id
