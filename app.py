@@ -6,8 +6,9 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import cast
 
 from starlette.applications import Starlette
@@ -20,8 +21,9 @@ from realtime import engine, registry, stream_ws, twilio_media, twilio_routes, w
 from realtime.carriers.simulated import SimulatedCarrier
 from realtime.carriers.twilio import TwilioCarrier
 from realtime.metrics import exposition
-from resolvers import calls, db, demo, instance, redaction, services
+from resolvers import calls, db, demo, instance, principals, redaction, services
 from resolvers.errors import DomainError
+from resolvers.knowledge import importers as kb_importers
 from resolvers.knowledge import jobs as kb_jobs
 from resolvers.settings import Settings, SettingsError, configure
 from rest_compat.errors import EXCEPTION_HANDLERS
@@ -123,6 +125,13 @@ async def _with_db(settings: Settings, fn: object) -> object:
         await db.close_db()
 
 
+async def _with_services(settings: Settings, fn: Callable[[], Awaitable[int]]) -> int:
+    """A command that works as a process of the platform: its crawl publishes progress on
+    the shared bus (Redis), where the servers' subscribers see it."""
+    async with services.open_services(settings):
+        return await fn()
+
+
 def _print_demo(seeded: demo.DemoTenant, host: str, port: int) -> None:
     """What a newcomer needs, only credentials that work now, ending with one working call."""
     creds = seeded.credentials
@@ -179,6 +188,22 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("seed-demo", help="create the demo tenant and print its credentials")
     export = sub.add_parser("export-schema", help="write the GraphQL SDL (schema.graphql)")
     export.add_argument("--output", default="schema.graphql")
+    kb = sub.add_parser("kb", help="fill a tenant's knowledge base").add_subparsers(
+        dest="kb_command", required=True
+    )
+    kb_import = kb.add_parser("import", help="import files: JSON, CSV, Markdown, text, PDF")
+    kb_import.add_argument("--tenant", required=True, help="the tenant's id")
+    kb_import.add_argument("--language", help="default: the tenant's")
+    kb_import.add_argument("--format", choices=kb_importers.FORMATS, help="default: by extension")
+    kb_import.add_argument("--no-overwrite", action="store_true", help="keep existing entries")
+    kb_import.add_argument("files", nargs="+", type=Path)
+    kb_crawl = kb.add_parser("crawl", help="crawl a site into the knowledge base (a job)")
+    kb_crawl.add_argument("--tenant", required=True, help="the tenant's id")
+    kb_crawl.add_argument("url")
+    kb_crawl.add_argument("--language", help="default: the tenant's")
+    for name, (default, maximum) in kb_jobs.LIMITS.items():
+        flag = "--" + "".join(f"-{c.lower()}" if c.isupper() else c for c in name)
+        kb_crawl.add_argument(flag, dest=name, type=int, help=f"{default} (at most {maximum})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
@@ -196,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.output, "w", encoding="utf-8") as fh:
                 fh.write(schema.as_str() + "\n")
             print(f"wrote {args.output}")
+        elif args.command == "kb":
+            run = _kb_import if args.kb_command == "import" else _kb_crawl
+            return asyncio.run(_with_services(settings, lambda: run(args)))
         elif args.command == "migrate":
             asyncio.run(db.migrate(settings.database_url))
             print("migrations applied")
@@ -220,6 +248,67 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vocalia-server: {exc.code.value}: {exc.message}", file=sys.stderr)
         return 1
     return 0
+
+
+async def _kb_import(args: argparse.Namespace) -> int:
+    """Each file in turn, a progress bar over them; a file that cannot be imported is named
+    with its error and the others still go in (each is all or nothing)."""
+    from tqdm import tqdm
+
+    principal = await principals.operator_for(args.tenant)
+    failed = 0
+    with tqdm(args.files, desc="import", unit="file", file=sys.stderr) as bar:
+        for path in bar:
+            bar.set_postfix_str(path.name)
+            try:
+                report = await kb_importers.import_file(
+                    principal,
+                    await asyncio.to_thread(path.read_bytes),
+                    path.name,
+                    declared=args.format,
+                    language=args.language,
+                    overwrite=not args.no_overwrite,
+                )
+            except (DomainError, OSError) as exc:
+                failed += 1
+                message = (
+                    f"{exc.code.value}: {exc.message}" if isinstance(exc, DomainError) else exc
+                )
+                tqdm.write(f"{path}: {message}", file=sys.stderr)
+                continue
+            tqdm.write(
+                f"{path}: imported {report.imported}, updated {report.updated},"
+                f" skipped {report.skipped} of {report.total}"
+            )
+            for error in report.errors:
+                tqdm.write(f"  item {error['index']} ({error.get('key')}): {error['message']}")
+    return 1 if failed else 0
+
+
+async def _kb_crawl(args: argparse.Namespace) -> int:
+    """Start the crawl here and follow its row until it is over. Interrupted, the job stays
+    in the database and a running server resumes it."""
+    from tqdm import tqdm
+
+    principal = await principals.operator_for(args.tenant)
+    data: dict[str, object] = {"url": args.url}
+    if args.language:
+        data["language"] = args.language
+    data |= {name: getattr(args, name) for name in kb_jobs.LIMITS if getattr(args, name)}
+    job = await kb_jobs.start_crawl(principal, data)
+    tqdm.write(f"job {job.id}: crawling {job.url}", file=sys.stderr)
+    with tqdm(total=job.max_pages, desc="crawl", unit="page", file=sys.stderr) as bar:
+        while True:
+            job = await kb_jobs.get_job(principal, job.id)
+            bar.update(job.pages - bar.n)
+            bar.set_postfix(queued=len(job.frontier), skipped=len(job.skipped), bytes=job.bytes)
+            if job.status in kb_jobs.FINAL:
+                break
+            await asyncio.sleep(0.2)
+    for skipped in job.skipped:
+        tqdm.write(f"  skipped {skipped['url']}: {skipped['reason']}", file=sys.stderr)
+    print(json.dumps(kb_jobs.progress(job), ensure_ascii=False))
+    return 0 if job.status == "completed" else 1
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> int:

@@ -176,3 +176,54 @@ def _read_until_curl(proc: subprocess.Popen[str]) -> str:
         if line.startswith("curl "):
             return "".join(lines)
     raise AssertionError("serve --demo printed no curl:\n" + "".join(lines))
+
+
+def _demo_tenant(env: dict[str, str]) -> str:
+    seeded = _cli(env, "seed-demo")
+    assert seeded.returncode == 0, seeded.stderr
+    return str(
+        json.loads((Path(env["VOCALIA_VAR_DIR"]) / "demo-credentials.json").read_text())[
+            "tenant_id"
+        ]
+    )
+
+
+def test_kb_import_reports_each_file_with_a_progress_bar(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    tenant = _demo_tenant(cli_env)
+    faq = tmp_path / "faq.md"
+    faq.write_text("# Horaires\nDe 9h à 19h.\n\n# Livraison\nGratuite dès 300 DH.\n")
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4 not a pdf")
+    first = _cli(cli_env, "kb", "import", "--tenant", tenant, str(faq), str(broken))
+    assert first.returncode == 1  # one file failed; the other is in
+    assert f"{faq}: imported 2, updated 0, skipped 0 of 2" in first.stdout
+    assert f"{broken}: invalid_request: the file is not a readable PDF" in first.stderr
+    assert "2/2" in first.stderr  # the bar reached the end
+    again = _cli(cli_env, "kb", "import", "--tenant", tenant, "--language", "fr", str(faq))
+    assert again.returncode == 0, again.stderr
+    assert f"{faq}: imported 0, updated 0, skipped 2 of 2" in again.stdout
+    unknown = _cli(cli_env, "kb", "import", "--tenant", "nobody", str(faq))
+    assert unknown.returncode == 1
+    assert "resource_not_found: tenant not found" in unknown.stderr
+
+
+def test_kb_crawl_follows_its_job_to_the_end(cli_env: dict[str, str]) -> None:
+    from tests.resolvers.test_knowledge_crawl import Site
+
+    tenant = _demo_tenant(cli_env)
+    # Loopback is this machine's own test site; private networks stay refused.
+    env = {**cli_env, "VOCALIA_ALLOW_PRIVATE_URLS": "true"}
+    with Site() as site:
+        url = f"http://127.0.0.1:{site.port}/"
+        done = _cli(env, "kb", "crawl", "--tenant", tenant, url, "--max-pages", "3")
+    assert done.returncode == 0, done.stderr
+    job = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (job["status"], job["pages"], job["maxPages"]) == ("completed", 3, 3)
+    assert f"crawling {url}" in done.stderr
+    assert "3/3" in done.stderr
+    assert "/private/secret" not in site.hits
+    refused = _cli(env, "kb", "crawl", "--tenant", tenant, "http://10.0.0.1/")
+    assert refused.returncode == 1
+    assert "invalid_request" in refused.stderr
