@@ -111,10 +111,12 @@ LIST = Doc(
         "source": STR,
     },
 )
+# A number is taken as its text (a price, a code), as in imports; null as no text.
+_TEXT: S = {"type": ["string", "number", "null"]}
 _VALUE: S = {
     "oneOf": [
         STR,
-        inp({"response": STR, "answer": STR, "content": STR, "question": STR, "title": STR}),
+        inp(dict.fromkeys(("response", "answer", "content", "question", "title"), _TEXT)),
     ]
 }
 SAVE = Doc(

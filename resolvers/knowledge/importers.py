@@ -77,6 +77,13 @@ def _from_object(key: Any, value: Any, source: str, index: int) -> Entry:
             "an entry is a string or an object with a response",
             param=f"items[{index}]" if index >= 0 else "value",
         )
+    for name in (*_TEXT_FIELDS, *_TITLE_FIELDS):
+        given = value.get(name)
+        if given is not None and (
+            isinstance(given, bool) or not isinstance(given, str | int | float)
+        ):
+            where = f"items[{index}]." if index >= 0 else ""
+            raise invalid(f"{name} must be text", param=f"{where}{name}")
     text = next((t for f in _TEXT_FIELDS if (t := _scalar(value.get(f))) is not None), None)
     title = next((t for f in _TITLE_FIELDS if (t := _scalar(value.get(f))) is not None), None)
     extra = [

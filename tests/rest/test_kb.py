@@ -67,6 +67,9 @@ async def test_one_entry_is_created_replaced_listed_and_deleted(
     )
     assert r.status_code == 201
 
+    for value, param in (({"response": {"a": 1}}, "response"), ({"title": True}, "title")):
+        r = await client.post(kb(t), json={"key": "bad", "value": value}, headers=t.headers)
+        assert_error(r, 400, "invalid_request", param=param)
     listed = (await client.get(kb(t), params={"limit": 1}, headers=t.headers)).json()
     assert (listed["total"], listed["limit"], len(listed["data"])) == (2, 1, 1)
     assert listed["data"][0]["key"] == "wifi"  # most recently changed first
