@@ -21,11 +21,14 @@ from realtime.vad import TurnDetector, TurnEvent
 RATE = 16000  # the pipeline's internal rate (VAD and speech recognition)
 FRAME_MS = 20
 SPECULATE_MS = 120  # silence after which recognition starts before the end of turn
-# While the caller speaks, what was said so far is recognised every PARTIAL_EVERY_MS of new
-# speech (from PARTIAL_MIN_MS on), only when two voice workers are idle: one always stays
-# free for the final recognition, which partials never delay.
-PARTIAL_EVERY_MS = 700
-PARTIAL_MIN_MS = 600
+# Partial transcripts cost the final one nothing when they come from work already done: a
+# speculative recognition that speech resuming made stale (its thread runs to the end anyway)
+# is what was said up to that pause. Speech without such a pause gets a partial after
+# PARTIAL_EVERY_MS more of it (from PARTIAL_MIN_MS on), only when two voice workers are idle;
+# the wait is long because a recognition still running when the caller stops shares the CPU
+# with the final one (bench/voice.py measures what partials cost).
+PARTIAL_EVERY_MS = 1500
+PARTIAL_MIN_MS = 1500
 
 
 @dataclass
@@ -92,7 +95,7 @@ class Listener:
                 self._paused_end_ms = event.end_ms
             elif event.kind == "speech_resume":
                 self._paused_end_ms = None
-                self._drop_speculation()
+                self._speculation_to_partial()
             elif event.kind == "end_of_turn":
                 self._paused_end_ms = None
                 self._end_of_turn(event, now)
@@ -124,9 +127,23 @@ class Listener:
         self._partial = asyncio.create_task(self._run_partial(self._detector.utterance()))
 
     async def _run_partial(self, audio: bytes) -> None:
+        await self._emit_partial(asyncio.create_task(self._transcribe(audio)))
+
+    def _speculation_to_partial(self) -> None:
+        """Speech resumed: the guess is no final transcript, but it is what was said so far."""
+        task, self._speculation = self._speculation, None
+        if task is None:
+            return
+        if self._on_partial is None or self._partial is not None:
+            task.cancel()
+            return
+        self._partial_ms = self._detector.utterance_ms
+        self._partial = asyncio.create_task(self._emit_partial(task))
+
+    async def _emit_partial(self, recognition: "asyncio.Task[str]") -> None:
         turn = self._turns
         try:
-            text = await self._transcribe(audio)
+            text = await recognition
         except Exception:  # a partial is a courtesy: the final recognition reports failures
             return
         finally:

@@ -2,21 +2,11 @@
 as `transcript` frames with `final: false`, then the final one; partials are never stored,
 and a client that asks for none gets none."""
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
 from models.call import Call
-from tests import ws
 from tests.realtime.test_stream import greeted, make_shop, tune
 from tests.voice import open_stream
-
-
-@pytest.fixture
-async def base(app: object) -> AsyncIterator[str]:
-    async with ws.serve(app) as url:
-        yield url
 
 
 async def test_partials_come_while_the_caller_speaks_then_the_final_line(
@@ -27,7 +17,7 @@ async def test_partials_come_while_the_caller_speaks_then_the_final_line(
     async with open_stream(base, shop.key) as voice:
         ready = await voice.config("agent_fr", "fr", partials=True)
         await greeted(voice)
-        # In real time: 5.3 s of speech, a partial due every 0.7 s of it.
+        # In real time: 5.3 s of speech, paused at commas (each pause's guess is a partial).
         ended = await voice.say("fr_appointment.wav", speed=1.0)
         final = await voice.expect("transcript", role="user", final=True)
         user = [

@@ -5,7 +5,7 @@ with its transcript, events, webhooks and latency."""
 import asyncio
 import base64
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,6 @@ from models.booking import Booking
 from models.call import Call
 from realtime.audio import silence
 from resolvers.settings import configure, get_settings
-from tests import ws
 from tests.factories import TenantCtx, make_key, make_tenant
 from tests.voice import VoiceClient, fixture_pcm, open_stream
 from tests.webhooks.receiver import Receiver
@@ -26,12 +25,6 @@ from tests.webhooks.receiver import Receiver
 TZ = "Africa/Casablanca"
 # Short greetings: the agent's speech plays in real time, and tests wait for it.
 GREETINGS = {"fr": "Bonjour.", "en": "Hello.", "es": "Hola.", "ar": "مرحبا.", "ary": "السلام."}
-
-
-@pytest.fixture
-async def base(app: object) -> AsyncIterator[str]:
-    async with ws.serve(app) as url:
-        yield url
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import asyncio
 import base64
 import contextlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,18 +14,11 @@ from websockets.exceptions import ConnectionClosed
 
 from models.call import Call
 from resolvers import keys, revocation
-from tests import ws
 from tests.factories import make_key, make_tenant
 from tests.realtime.test_stream import Shop, make_shop
 from tests.voice import open_stream, stream_url
 
 ORIGIN = "https://shop.example.com"
-
-
-@pytest.fixture
-async def base(app: object) -> AsyncIterator[str]:
-    async with ws.serve(app) as url:
-        yield url
 
 
 async def _frames_and_close(

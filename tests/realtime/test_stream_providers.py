@@ -3,22 +3,13 @@ tool calls, text-to-speech) served by a local fake that speaks OpenAI's protocol
 whose provider keeps failing ends alone, with error frames, while the process goes on."""
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from models.booking import Booking
-from tests import ws
 from tests.realtime.fake_openai import API_KEY, Fail, FakeOpenAI, Say, ToolCalls
 from tests.realtime.test_stream import make_shop, tomorrow
 from tests.voice import open_stream
-
-
-@pytest.fixture
-async def base(app: object) -> AsyncIterator[str]:
-    async with ws.serve(app) as url:
-        yield url
 
 
 async def test_remote_providers_book_by_voice(

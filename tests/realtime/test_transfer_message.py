@@ -3,24 +3,15 @@
 transcript while the call is still in progress)."""
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from models.call import Call
-from tests import ws
 from tests.realtime.fake_openai import FakeOpenAI, Say, ToolCalls
 from tests.realtime.test_stream import make_shop
 from tests.voice import open_stream
 
 MESSAGE = "Un conseiller va vous répondre, ne quittez pas."
-
-
-@pytest.fixture
-async def base(app: object) -> AsyncIterator[str]:
-    async with ws.serve(app) as url:
-        yield url
 
 
 async def test_the_transfer_apis_message_is_said_before_the_stream_ends(
