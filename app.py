@@ -21,6 +21,7 @@ from realtime import engine, registry, stream_ws, twilio_media, twilio_routes, w
 from realtime.carriers.simulated import SimulatedCarrier
 from realtime.carriers.twilio import TwilioCarrier
 from realtime.metrics import exposition
+from realtime.text_agent import TextAgent
 from resolvers import calls, db, demo, instance, principals, redaction, services
 from resolvers.errors import DomainError
 from resolvers.knowledge import importers as kb_importers
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             stack.push_async_callback(engine.close)
             svc.add_carrier(registry.WebCarrier())
             svc.add_carrier(SimulatedCarrier())
+            svc.text_brain = TextAgent()  # POST /respond: the voice agent's brain, in text
             if settings.twilio_configured:
                 svc.add_carrier(TwilioCarrier())
             control_ready = asyncio.Event()

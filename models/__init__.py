@@ -13,4 +13,5 @@ MODEL_MODULES = [
     "models.process",
     "models.idempotency",
     "models.knowledge",
+    "models.conversation",
 ]

@@ -12,8 +12,9 @@ class Booking(TimestampedModel):
         "models.Tenant", related_name="bookings", on_delete=fields.CASCADE
     )
     tenant_id: str
-    # The call that made it; a plain column so a booking outlives the call's deletion.
+    # The call or text conversation that made it; plain columns, so a booking outlives them.
     call_id = fields.CharField(max_length=40, null=True, db_index=True)
+    conversation_id = fields.CharField(max_length=40, null=True, db_index=True)
     agent_id = fields.CharField(max_length=64, null=True)
     starts_at = fields.DatetimeField()  # aware, stored UTC
     timezone = fields.CharField(max_length=64)  # IANA, the zone the caller's date was in
@@ -34,8 +35,9 @@ class Lead(TimestampedModel):
         "models.Tenant", related_name="leads", on_delete=fields.CASCADE
     )
     tenant_id: str
-    # One lead per call: qualify_lead called again on the same call updates it.
+    # One lead per call or conversation: qualify_lead called again updates it.
     call_id = fields.CharField(max_length=40, null=True, unique=True)
+    conversation_id = fields.CharField(max_length=40, null=True, unique=True)
     agent_id = fields.CharField(max_length=64, null=True)
     name = fields.CharField(max_length=200, null=True)
     email = fields.CharField(max_length=254, null=True)
@@ -62,6 +64,7 @@ class Callback(TimestampedModel):
     )
     tenant_id: str
     call_id = fields.CharField(max_length=40, null=True, db_index=True)
+    conversation_id = fields.CharField(max_length=40, null=True, db_index=True)
     agent_id = fields.CharField(max_length=64, null=True)
     at = fields.DatetimeField()  # aware, stored UTC
     timezone = fields.CharField(max_length=64)

@@ -27,6 +27,7 @@ from resolvers.settings import Settings, configure
 if TYPE_CHECKING:
     from resolvers.carriers import Carrier
     from resolvers.concurrency import CallSlots
+    from resolvers.conversations import TextBrain
     from resolvers.events import Bus
     from resolvers.knowledge.embedding import Embedder
     from resolvers.knowledge.jobs import JobRunner
@@ -44,6 +45,8 @@ class Services:
     bus: Bus | None = None
     worker: DeliveryWorker | None = None
     kb_jobs: JobRunner | None = None  # this process's knowledge-base crawls
+    # The agent answering POST /respond: the voice engine's brain (the app installs it).
+    text_brain: TextBrain | None = None
     carriers: dict[str, Carrier] = field(default_factory=dict)
     # tenant id -> (expires at, plan): plans read by the gate, kept a few seconds.
     plan_cache: dict[str, tuple[float, str]] = field(default_factory=dict)

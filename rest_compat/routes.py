@@ -12,6 +12,7 @@ from rest_compat import (
     api_tenants,
     api_webhooks,
     openapi,
+    respond,
     v1_agents,
     v1_calls,
 )
@@ -29,5 +30,6 @@ api_routes: list[BaseRoute] = [
 routes: list[BaseRoute] = [
     Mount("/api", routes=api_routes),
     Mount("/v1", routes=[*v1_calls.routes, *v1_agents.routes]),
+    *respond.routes,
     *openapi.routes,
 ]

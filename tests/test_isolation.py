@@ -27,6 +27,7 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from models.booking import Booking, Callback, Lead
+from models.conversation import Conversation
 from models.knowledge import KnowledgeJob
 from models.process import ProcessHeartbeat
 from models.tenant import Tenant
@@ -78,6 +79,7 @@ B_CALLBACK_PHONE = "+212612998800"
 B_KB_KEY = "zephyrine-vault"
 B_KB_ANSWER = "Le coffre Zephyrine ouvre avec le code quatre-quatre-cinq-cinq."
 B_KB_SITE = "https://zephyrine-docs.example/"
+B_TEXT_MESSAGE = "Zephyrine visitor asks about the vault 8812"  # a /respond conversation
 
 
 @dataclass
@@ -233,6 +235,8 @@ async def world(app: Starlette) -> World:
         B_KB_KEY,
         B_KB_ANSWER,
         B_KB_SITE,
+        B_TEXT_MESSAGE,
+        "conv_zephyrineconv001",
         entry_id,
         job_id,
     ]
@@ -267,6 +271,14 @@ async def b_knowledge(b: TenantCtx) -> tuple[str, str]:
         max_bytes=1000,
         seen=[B_KB_SITE],
         skipped=[{"url": B_KB_SITE + "private", "reason": "disallowed by robots.txt"}],
+    )
+    await Conversation.create(
+        id="conv_zephyrineconv001",
+        tenant_id=b.id,
+        agent_id=B_AGENT,
+        language="fr",
+        transcript=[{"role": "user", "content": B_TEXT_MESSAGE}],
+        turns=1,
     )
     return saved.document.id, job.id
 
@@ -333,6 +345,7 @@ POPULATED = {
     "knowledge_documents",
     "knowledge_chunks",
     "knowledge_jobs",
+    "conversations",
 }
 # Platform tables: no tenant's data in them.
 UNSCOPED = {ProcessHeartbeat}
@@ -549,6 +562,22 @@ async def test_a_tenants_knowledge_never_answers_another(
     assert quota["entries"] == 1
     for answer in (found, r):
         assert_nothing_leaked(world, answer.text, sent=B_KB_KEY)
+    assert await snapshot(world.b.id) == before
+
+
+async def test_respond_never_reaches_another_tenants_conversation(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    headers = {"Authorization": f"Bearer {await make_key(world.a)}"}
+    before = await snapshot(world.b.id)
+    for body in (
+        {"message": "hello", "session_id": "conv_zephyrineconv001"},
+        {"message": "hello", "tenant_id": world.b.id},
+        {"message": "hello", "agentId": B_AGENT},
+    ):
+        r = await client.post("/respond", json=body, headers=headers)
+        assert r.status_code in (400, 404), r.text
+        assert_nothing_leaked(world, r.text, sent=body)
     assert await snapshot(world.b.id) == before
 
 

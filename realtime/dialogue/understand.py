@@ -117,6 +117,13 @@ def hear(
     return heard
 
 
+def spoken_language(text: str, fallback: str) -> str:
+    """The language ``text`` is written in (fr, en, es, ar, ary: Darija in Arabic script or
+    in Arabizi); ``fallback`` when nothing tells."""
+    toks = tokens(normalize(unicodedata.normalize("NFKC", text)[:MAX_CHARS]))
+    return detect_language(toks, INTENTS.match(toks), fallback)
+
+
 def detect_language(toks: list[str], matches: Matches, fallback: str) -> str:
     """fr, en, es, ar or ary from the words themselves; ``fallback`` when nothing tells."""
     if not toks:

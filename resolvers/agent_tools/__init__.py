@@ -1,5 +1,5 @@
 """The agent's tools (contract §9) that touch the tenant's data: bookings, BANT leads,
-callbacks and the knowledge base.
+callbacks and the knowledge base, for a call (voice, phone) or a text conversation.
 
 ``run_tool`` is what the voice session calls with the arguments a language model produced, so
 nothing about them is trusted: every failure is a result ``{"error": "..."}`` worded so that
@@ -23,8 +23,9 @@ from models.agent import Agent
 from models.base import new_id
 from models.booking import Booking, Callback, Lead
 from models.call import Call
+from models.conversation import Conversation
 from models.tenant import Tenant
-from resolvers import calls, outbox, validation
+from resolvers import calls, events, outbox, validation
 from resolvers.agent_tools import arguments as check
 from resolvers.agent_tools import knowledge
 from resolvers.agent_tools.arguments import MAX_NOTES
@@ -45,22 +46,91 @@ class ToolRefused(Exception):
 
 @dataclass(frozen=True)
 class ToolContext:
-    call: Call
+    """What the tools act for: a call, or a text conversation (exactly one of them)."""
+
     tenant: Tenant
     agent: Agent | None
     zone: ZoneInfo
     now: datetime  # aware, UTC
+    call: Call | None = None
+    conversation: Conversation | None = None
+
+    @property
+    def subject(self) -> Call | Conversation:
+        subject = self.call or self.conversation
+        if subject is None:
+            raise RuntimeError("a tool context needs a call or a conversation")
+        return subject
+
+    @property
+    def links(self) -> dict[str, str | None]:
+        """The columns that tie a booking, lead or callback to what made it."""
+        return {"call_id": self.call_id, "conversation_id": self.conversation_id}
+
+    @property
+    def call_id(self) -> str | None:
+        return self.call.id if self.call is not None else None
+
+    @property
+    def conversation_id(self) -> str | None:
+        return self.conversation.id if self.conversation is not None else None
+
+    @property
+    def webhook_url(self) -> str | None:
+        return self.call.webhook_url if self.call is not None else None
+
+    def event_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A text conversation's events name it (calls' keep their documented shape)."""
+        if self.conversation is not None:
+            return {**data, "conversationId": self.conversation.id}
+        return data
+
+    async def publish(self, event_type: str, event_id: str, data: dict[str, Any]) -> None:
+        if self.call is not None:
+            await calls.publish(self.call, calls.bus_event(self.call, event_type, event_id, data))
+            return
+        conv = self.subject
+        event = {
+            "id": event_id,
+            "type": event_type,
+            "callId": None,
+            "conversationId": conv.id,
+            "tenantId": conv.tenant_id,
+            "timestamp": outbox.iso_now(),
+            "data": data,
+        }
+        try:
+            await events.get_bus().publish(events.tenant_channel(conv.tenant_id, "events"), event)
+        except Exception:
+            log.warning("could not publish %s for %s", event_type, conv.id, exc_info=True)
 
 
 async def run_tool(call_id: str, name: str, arguments: dict[str, object]) -> dict[str, object]:
     """Run one of the agent's data tools for the call's tenant. Never raises for bad input:
     the result is then ``{"error": message}``."""
+    return await _run(call_id, name, arguments, _context)
+
+
+async def run_conversation_tool(
+    conversation_id: str, name: str, arguments: dict[str, object]
+) -> dict[str, object]:
+    """run_tool for a text conversation (POST /respond)."""
+    return await _run(conversation_id, name, arguments, _conversation_context)
+
+
+async def _run(
+    subject_id: str,
+    name: str,
+    arguments: dict[str, object],
+    context: Callable[[object, str], Awaitable["ToolContext"]],
+) -> dict[str, object]:
+    call_id = subject_id
     try:
         handler = HANDLERS.get(name) if isinstance(name, str) else None
         if handler is None:
             return {"error": f"unknown tool; this runner executes: {', '.join(HANDLERS)}"}
         args = _arguments(arguments)
-        ctx = await _context(call_id, name)
+        ctx = await context(subject_id, name)
         return await handler(ctx, args)
     except (DomainError, ToolRefused) as exc:
         return {"error": str(exc)}
@@ -95,7 +165,23 @@ async def _context(call_id: object, name: str) -> ToolContext:
     agent = await Agent.get_or_none(tenant_id=call.tenant_id, agent_id=call.agent_id)
     if agent is not None and name not in agent.tools:
         raise ToolRefused(f"this agent may not use {name}")
-    return ToolContext(call, tenant, agent, check.tenant_zone(tenant), datetime.now(UTC))
+    return ToolContext(tenant, agent, check.tenant_zone(tenant), datetime.now(UTC), call=call)
+
+
+async def _conversation_context(conversation_id: object, name: str) -> ToolContext:
+    if not isinstance(conversation_id, str) or not conversation_id or len(conversation_id) > 40:
+        raise ToolRefused("unknown conversation")
+    conv = await Conversation.get_or_none(id=conversation_id)
+    if conv is None:
+        raise ToolRefused("unknown conversation")
+    if conv.ended_at is not None:
+        raise ToolRefused("the conversation has ended; nothing was done")
+    tenant = await Tenant.get(id=conv.tenant_id)
+    agent = await Agent.get_or_none(tenant_id=conv.tenant_id, agent_id=conv.agent_id)
+    if agent is not None and name not in agent.tools:
+        raise ToolRefused(f"this agent may not use {name}")
+    zone = check.tenant_zone(tenant)
+    return ToolContext(tenant, agent, zone, datetime.now(UTC), conversation=conv)
 
 
 # --- the tools ----------------------------------------------------------------------------
@@ -108,18 +194,19 @@ async def create_booking(ctx: ToolContext, args: dict[str, Any]) -> dict[str, ob
     service = check.text(args, "service")
     notes = check.text(args, "notes", MAX_NOTES)
     phone = check.phone(args.get("phone"), ctx.call)
-    call, zone = ctx.call, ctx.zone.key
+    subject, zone = ctx.subject, ctx.zone.key
     # A model that repeats itself does not book the same slot twice on one call.
     booking = await Booking.filter(
-        tenant_id=call.tenant_id, call_id=call.id, starts_at=starts_at
+        tenant_id=subject.tenant_id, starts_at=starts_at, **ctx.links
     ).first()
     if booking is None:
         async with in_transaction():
             booking = await Booking.create(
                 id=new_id("bkg"),
-                tenant_id=call.tenant_id,
-                call_id=call.id,
-                agent_id=call.agent_id,
+                tenant_id=subject.tenant_id,
+                agent_id=subject.agent_id,
+                call_id=ctx.call_id,
+                conversation_id=ctx.conversation_id,
                 starts_at=starts_at,
                 timezone=zone,
                 name=name,
@@ -127,15 +214,15 @@ async def create_booking(ctx: ToolContext, args: dict[str, Any]) -> dict[str, ob
                 service=service,
                 notes=notes,
             )
-            data = booking_data(booking)
+            data = ctx.event_data(booking_data(booking))
             event = await outbox.enqueue(
-                call.tenant_id,
+                subject.tenant_id,
                 "booking.created",
                 data,
-                call_id=call.id,
-                call_webhook_url=call.webhook_url,
+                call_id=booking.call_id,
+                call_webhook_url=ctx.webhook_url,
             )
-        await calls.publish(call, calls.bus_event(call, "booking.created", event.id, data))
+        await ctx.publish("booking.created", event.id, data)
         outbox.wake()
     return {
         "bookingId": booking.id,
@@ -187,19 +274,20 @@ async def qualify_lead(ctx: ToolContext, args: dict[str, Any]) -> dict[str, obje
 async def _save_lead(
     ctx: ToolContext, args: dict[str, Any], fields: dict[str, Any]
 ) -> dict[str, object]:
-    call = ctx.call
+    subject = ctx.subject
     published: dict[str, Any] | None = None
     async with in_transaction():
-        lead = await Lead.filter(call_id=call.id).first()
+        lead = await Lead.filter(**ctx.links).first()
         # qualified_at is only ever set by the conditional update below, never saved over.
         update_fields = None if lead is None else [*LEAD_FIELDS, "updated_at"]
         if lead is None:
             lead = Lead(
                 id=new_id("lead"),
-                tenant_id=call.tenant_id,
-                call_id=call.id,
-                agent_id=call.agent_id,
-                phone=check.caller_number(call),
+                tenant_id=subject.tenant_id,
+                agent_id=subject.agent_id,
+                phone=check.caller_number(ctx.call),
+                call_id=ctx.call_id,
+                conversation_id=ctx.conversation_id,
             )
         for key in BANT:
             setattr(lead, key, check.flag(args, key, bool(getattr(lead, key))))
@@ -210,22 +298,22 @@ async def _save_lead(
         lead.qualified = lead.score >= QUALIFIED
         await lead.save(update_fields=update_fields)
         # The tool's score is the call's lead score (it wins over the transcript's estimate).
-        await Call.filter(id=call.id).update(lead_score=lead.score)
-        call.lead_score = lead.score
+        await type(subject).filter(id=subject.id).update(lead_score=lead.score)
+        subject.lead_score = lead.score
         if lead.qualified and await Lead.filter(id=lead.id, qualified_at__isnull=True).update(
             qualified_at=ctx.now
         ):
-            data = lead_data(lead)
+            data = ctx.event_data(lead_data(lead))
             event = await outbox.enqueue(
-                call.tenant_id,
+                subject.tenant_id,
                 "lead.qualified",
                 data,
-                call_id=call.id,
-                call_webhook_url=call.webhook_url,
+                call_id=lead.call_id,
+                call_webhook_url=ctx.webhook_url,
             )
-            published = calls.bus_event(call, "lead.qualified", event.id, data)
+            published = {"id": event.id, "data": data}
     if published is not None:
-        await calls.publish(call, published)
+        await ctx.publish("lead.qualified", published["id"], published["data"])
         outbox.wake()
     return {"leadId": lead.id, "score": lead.score, "qualified": lead.qualified}
 
@@ -255,9 +343,10 @@ async def schedule_callback(ctx: ToolContext, args: dict[str, Any]) -> dict[str,
         )
     callback = await Callback.create(
         id=new_id("cbk"),
-        tenant_id=ctx.call.tenant_id,
-        call_id=ctx.call.id,
-        agent_id=ctx.call.agent_id,
+        tenant_id=ctx.subject.tenant_id,
+        agent_id=ctx.subject.agent_id,
+        call_id=ctx.call_id,
+        conversation_id=ctx.conversation_id,
         at=at.astimezone(UTC),
         timezone=ctx.zone.key,
         phone=phone,
@@ -272,7 +361,11 @@ async def search_knowledge_base(ctx: ToolContext, args: dict[str, Any]) -> dict[
     entries cited by id and source); an empty list when nothing matches."""
     query = validation.text(args.get("query"), "query", max_len=MAX_QUERY, required=True)
     results = await knowledge.search(
-        ctx.call.tenant_id, ctx.agent, query or "", ctx.call.language, knowledge.SEARCH_LIMIT
+        ctx.subject.tenant_id,
+        ctx.agent,
+        query or "",
+        ctx.subject.language,
+        knowledge.SEARCH_LIMIT,
     )
     return {"results": results}
 

@@ -73,8 +73,11 @@ def local_moment(args: dict[str, Any], zone: ZoneInfo, now: datetime) -> datetim
     return moment
 
 
-def caller_number(call: Call) -> str | None:
-    """The other party's number: the callee of an outbound call, the caller of an inbound one."""
+def caller_number(call: Call | None) -> str | None:
+    """The other party's number: the callee of an outbound call, the caller of an inbound one
+    (none for a web call or a text conversation)."""
+    if call is None:
+        return None
     if call.direction == "outbound":
         return call.to_number
     if call.direction == "inbound":
@@ -82,7 +85,7 @@ def caller_number(call: Call) -> str | None:
     return None
 
 
-def phone(value: object, call: Call) -> str | None:
+def phone(value: object, call: Call | None) -> str | None:
     """A number as the caller said it, normalised to E.164 (national forms are read in the
     country of the other party's number); that number when none was given."""
     if value is None or value == "":

@@ -47,14 +47,15 @@ CHECKS = [
 class Owner:
     tenant_id: str
     token: str
-    key: str  # a voc_sk_live_ key: /v1 routes take secret keys, not user tokens
+    key: str  # a voc_sk_live_ key: /v1 routes and /respond take keys, not user tokens
 
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
     def headers_for(self, path: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"} if path.startswith("/v1/") else self.headers
+        keyed = path.startswith("/v1/") or path == "/respond"
+        return {"Authorization": f"Bearer {self.key}"} if keyed else self.headers
 
 
 class Owners:
