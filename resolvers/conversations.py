@@ -19,7 +19,7 @@ from models.base import new_id
 from models.booking import Lead
 from models.conversation import Conversation
 from models.tenant import Tenant
-from resolvers import agents, services, usage, validation
+from resolvers import agents, conversation_events, services, usage, validation
 from resolvers.errors import DomainError, ErrorCode, conflict, invalid
 from resolvers.plans import plan_of
 from resolvers.principals import Principal, get_owned, get_tenant, require_authenticated
@@ -210,4 +210,19 @@ async def _turn(
     if not saved:
         raise conflict("another message of this conversation was answered meanwhile: send it again")
     await conv.refresh_from_db()
+    await conversation_events.publish(
+        conv.tenant_id,
+        conv.id,
+        "conversation.message",
+        {
+            "agentId": conv.agent_id,
+            "language": conv.language,
+            "turn": conv.turns,
+            "user": message,
+            "agent": reply.text,
+            "actions": [a["name"] for a in reply.actions],
+            "leadScore": score,
+            "ended": conv.ended_at is not None,
+        },
+    )
     return TurnResult(conv, reply, score, lead_status(score), created)

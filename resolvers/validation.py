@@ -1,6 +1,7 @@
 """Input checks shared by every transport; each failure is invalid_request naming its field."""
 
 import re
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import phonenumbers
@@ -119,3 +120,30 @@ def e164(value: Any, param: str = "to") -> str:
             ErrorCode.INVALID_PHONE_NUMBER, f"{param} is not a valid E.164 number", param=param
         )
     return formatted
+
+
+def moment(value: object, param: str, *, end: bool) -> datetime | None:
+    """An ISO 8601 date or date-time filter (aware, UTC when no zone is given). A bare date
+    as the ``end`` of a range is the start of the next day (the range's end is excluded)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise invalid(f"{param} must be an ISO 8601 date", param=param)
+    try:
+        if len(value) == 10:
+            d = date.fromisoformat(value)
+            return datetime.combine(d + timedelta(days=1) if end else d, time.min, tzinfo=UTC)
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise invalid(f"{param} must be an ISO 8601 date such as 2026-01-01", param=param) from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def date_range(
+    date_from: object, date_to: object, params: tuple[str, str] = ("from", "to")
+) -> tuple[datetime | None, datetime | None, bool]:
+    """(start, stop, stop included): a bare ``to`` date covers that whole day (stop is the
+    next midnight, excluded); a date-time ``to`` is included."""
+    start = moment(date_from, params[0], end=False)
+    stop = moment(date_to, params[1], end=True)
+    return start, stop, stop is not None and len(str(date_to)) != 10

@@ -91,7 +91,7 @@ def operation(path: str, method: str, doc: Doc) -> S:
     for status, schema in doc.responses.items():
         response: S = {
             "description": "Degraded" if status == 503 else HTTPStatus(status).phrase,
-            "content": {"application/json": {"schema": schema}},
+            "content": {media: {"schema": schema} for media in doc.media_types},
         }
         # Every successful authenticated response carries the three X-RateLimit-* headers.
         headers = _headers(RATE_HEADERS, True) if doc.auth != "none" and status < 300 else {}

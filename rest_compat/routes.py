@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute, Mount
 from rest_compat import (
     api_auth,
     api_calls,
+    api_conversations,
     api_health,
     api_kb,
     api_keys,
@@ -23,6 +24,7 @@ api_routes: list[BaseRoute] = [
     *api_tenants.routes,
     *api_webhooks.routes,
     *api_kb.routes,
+    *api_conversations.routes,
     *api_calls.routes,
     *api_keys.routes,
 ]

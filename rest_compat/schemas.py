@@ -97,6 +97,8 @@ class Doc:
     body_required: bool = True
     # A multipart/form-data body the operation also takes (a file upload), beside the JSON one.
     uploads: S | None = None
+    # What a success answers with (an export streams CSV or JSON Lines).
+    media_types: tuple[str, ...] = ("application/json",)
     query: Mapping[str, S | Param] = field(default_factory=dict)
     headers: Mapping[str, Param] = field(default_factory=dict)
     response_headers: Mapping[str, Param] = field(default_factory=dict)

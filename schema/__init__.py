@@ -12,6 +12,11 @@ from schema.audit import AuditQuery
 from schema.auth import AuthMutation, AuthQuery
 from schema.bookings import BookingQuery
 from schema.calls import CallMutation, CallQuery, CallSubscription
+from schema.conversations import (
+    ConversationMutation,
+    ConversationQuery,
+    ConversationSubscription,
+)
 from schema.errors import ErrorCodes, Schema
 from schema.keys import KeyMutation, KeyQuery
 from schema.knowledge import KnowledgeMutation, KnowledgeQuery, KnowledgeSubscription
@@ -33,6 +38,7 @@ Query = merge_types(
         AgentQuery,
         BookingQuery,
         KnowledgeQuery,
+        ConversationQuery,
     ),
 )
 Mutation = merge_types(
@@ -45,9 +51,12 @@ Mutation = merge_types(
         CallMutation,
         AgentMutation,
         KnowledgeMutation,
+        ConversationMutation,
     ),
 )
-Subscription = merge_types("Subscription", (CallSubscription, KnowledgeSubscription))
+Subscription = merge_types(
+    "Subscription", (CallSubscription, KnowledgeSubscription, ConversationSubscription)
+)
 # merge_types takes no description; the house rule wants one on every type.
 Query.__strawberry_definition__.description = "Reads of the VocalIA API."  # type: ignore[attr-defined]
 Mutation.__strawberry_definition__.description = "Changes through the VocalIA API."  # type: ignore[attr-defined]

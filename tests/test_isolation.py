@@ -80,6 +80,7 @@ B_KB_KEY = "zephyrine-vault"
 B_KB_ANSWER = "Le coffre Zephyrine ouvre avec le code quatre-quatre-cinq-cinq."
 B_KB_SITE = "https://zephyrine-docs.example/"
 B_TEXT_MESSAGE = "Zephyrine visitor asks about the vault 8812"  # a /respond conversation
+B_CONVERSATION = "conv_zephyrineconv001"
 
 
 @dataclass
@@ -111,6 +112,7 @@ class World:
                 .replace("{B_DELIVERY}", self.b_delivery_id)
                 .replace("{B_ENTRY}", self.b_entry_id)
                 .replace("{B_JOB}", self.b_job_id)
+                .replace("{B_CONV}", B_CONVERSATION)
             )
         if isinstance(value, list):
             return [self.fill(v) for v in value]
@@ -236,7 +238,7 @@ async def world(app: Starlette) -> World:
         B_KB_ANSWER,
         B_KB_SITE,
         B_TEXT_MESSAGE,
-        "conv_zephyrineconv001",
+        B_CONVERSATION,
         entry_id,
         job_id,
     ]
@@ -273,7 +275,7 @@ async def b_knowledge(b: TenantCtx) -> tuple[str, str]:
         skipped=[{"url": B_KB_SITE + "private", "reason": "disallowed by robots.txt"}],
     )
     await Conversation.create(
-        id="conv_zephyrineconv001",
+        id=B_CONVERSATION,
         tenant_id=b.id,
         agent_id=B_AGENT,
         language="fr",
@@ -454,6 +456,9 @@ REST_CASES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", f"{P}/kb/search"): None,
     ("GET", f"{P}/kb/quota"): None,
     ("DELETE", f"{P}/kb/{{entry_id}}"): None,
+    ("GET", f"{P}/conversations"): None,
+    ("GET", f"{P}/conversations/export"): None,
+    ("GET", f"{P}/conversations/{{conversation_id}}"): None,
 }
 
 
@@ -466,6 +471,7 @@ def _rest_path(world: World, path: str, tenant_id: str) -> str:
         .replace("{key_id}", world.b_key_ids[0])
         .replace("{job_id}", world.b_job_id)
         .replace("{entry_id}", world.b_entry_id)
+        .replace("{conversation_id}", B_CONVERSATION)
     )
 
 
@@ -571,7 +577,7 @@ async def test_respond_never_reaches_another_tenants_conversation(
     headers = {"Authorization": f"Bearer {await make_key(world.a)}"}
     before = await snapshot(world.b.id)
     for body in (
-        {"message": "hello", "session_id": "conv_zephyrineconv001"},
+        {"message": "hello", "session_id": B_CONVERSATION},
         {"message": "hello", "tenant_id": world.b.id},
         {"message": "hello", "agentId": B_AGENT},
     ):
@@ -796,6 +802,19 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "at } } }",
         {"t": "{B}"},
     ),
+    "Query.conversations": (
+        "query($t: ID) { conversations(tenantId: $t, limit: 100) { total items { id channel "
+        "agentId phone } } }",
+        {"t": "{B}"},
+    ),
+    "Query.conversation": (
+        "query($c: ID!) { conversation(id: $c) { id transcript toolCalls } }",
+        {"c": "{B_CONV}"},
+    ),
+    "Mutation.respond": (
+        'mutation($t: ID) { respond(message: "hello", tenantId: $t) { response sessionId } }',
+        {"t": "{B}"},
+    ),
     "Query.knowledgeEntries": (
         "query($t: ID) { knowledgeEntries(tenantId: $t, limit: 100) { total items { id key "
         "content source } } }",
@@ -844,6 +863,10 @@ SUBSCRIPTION_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "subscription($c: ID!) { callEvents(callId: $c) { id type callId data } }",
         {"c": "{B_CALL}"},
     ),
+    "Subscription.conversationEvents": (
+        "subscription($t: ID) { conversationEvents(tenantId: $t) { id type conversationId data } }",
+        {"t": "{B}"},
+    ),
     "Subscription.kbJob": (
         "subscription($j: ID!) { kbJob(id: $j) { id url status pages } }",
         {"j": "{B_JOB}"},
@@ -864,6 +887,7 @@ UNKNOWN_IDS = {
     "{B_DELIVERY}": "dlv_doesnotexist",
     "{B_ENTRY}": "kbd_doesnotexist",
     "{B_JOB}": "kbj_doesnotexist",
+    "{B_CONV}": "conv_doesnotexist",
 }
 NOT_FOUND = {"code": "resource_not_found", "status": 404}
 EXPECTED_EXTENSIONS = {
@@ -880,12 +904,16 @@ EXPECTED_EXTENSIONS = {
             "Mutation.deleteAgent",
             "Mutation.removePhoneNumber",
             "Query.kbJob",
+            "Query.conversation",
             "Mutation.deleteKnowledgeEntry",
             "Mutation.cancelKnowledgeJob",
             "Subscription.kbJob",
         )
     },
     "Subscription.callEvents": {**NOT_FOUND, "param": "callId"},
+    # /respond takes API keys only: A's dashboard token is refused before any tenant is
+    # looked at (A's keys on B: tests/rest/test_respond.py and test_respond_never_reaches...).
+    "Mutation.respond": {"code": "invalid_api_key", "status": 401},
 }
 
 
@@ -1017,7 +1045,7 @@ async def test_subscription_to_another_tenant_is_not_found(
         assert payloads[0] == payloads[1]
     assert await snapshot(world.b.id) == before
     bus = events.get_bus()
-    for topic in ("events", f"call:{world.b_call_id}", "kb_jobs"):
+    for topic in ("events", f"call:{world.b_call_id}", "kb_jobs", "conversations"):
         assert bus.local_subscribers(events.tenant_channel(world.b.id, topic)) == 0
 
 
@@ -1063,7 +1091,11 @@ async def test_superadmin_reads_tenant_b_over_rest(
             _rest_path(world, path, world.b.id), params=params, headers=superadmin_headers
         )
         assert r.status_code == 200, (path, r.text)
-        bodies[path.rsplit("/", 1)[1]] = r.json()
+        name = path.rsplit("/", 1)[1]
+        if name == "export":  # JSON Lines
+            bodies[name] = [json.loads(line) for line in r.text.splitlines()]
+        else:
+            bodies[name] = r.json()
     assert set(bodies) == {
         "usage",
         "allowed-origins",
@@ -1079,7 +1111,13 @@ async def test_superadmin_reads_tenant_b_over_rest(
         "{job_id}",
         "search",
         "quota",
+        "conversations",
+        "export",
+        "{conversation_id}",
     }
+    assert {c["id"] for c in bodies["conversations"]["data"]} == {world.b_call_id, B_CONVERSATION}
+    assert {c["id"] for c in bodies["export"]} == {world.b_call_id, B_CONVERSATION}
+    assert bodies["{conversation_id}"]["transcript"][0]["content"] == B_TEXT_MESSAGE
     assert [e["key"] for e in bodies["kb"]["data"]] == [B_KB_KEY]
     assert bodies["{job_id}"]["url"] == B_KB_SITE
     assert bodies["search"]["results"][0]["text"] == B_KB_ANSWER
@@ -1101,7 +1139,14 @@ async def test_superadmin_reads_tenant_b_over_rest(
     assert bodies["widget-config"]["widget_config"]["greeting"] == B_GREETING
     assert [a["id"] for a in bodies["actions"]["actions"]] == [world.b_action_id]
     assert bodies["actions"]["actions"][0]["headers"]["Authorization"] != B_ACTION_TOKEN
-    assert await snapshot(world.b.id) == before
+    after = await snapshot(world.b.id)
+    # Reading changes nothing; the export is audit-logged, as every export is.
+    known = {a["id"] for a in before["audit_logs"]}
+    added = [a for a in after.pop("audit_logs") if a["id"] not in known]
+    assert [(a["action"], a["actor_kind"]) for a in added] == [
+        ("conversations.exported", "user")
+    ]
+    assert after == {k: v for k, v in before.items() if k != "audit_logs"}
 
 
 async def test_superadmin_reads_tenant_b_over_graphql(

@@ -25,7 +25,7 @@ from models.booking import Booking, Callback, Lead
 from models.call import Call
 from models.conversation import Conversation
 from models.tenant import Tenant
-from resolvers import calls, events, outbox, validation
+from resolvers import calls, conversation_events, outbox, validation
 from resolvers.agent_tools import arguments as check
 from resolvers.agent_tools import knowledge
 from resolvers.agent_tools.arguments import MAX_NOTES
@@ -90,19 +90,7 @@ class ToolContext:
             await calls.publish(self.call, calls.bus_event(self.call, event_type, event_id, data))
             return
         conv = self.subject
-        event = {
-            "id": event_id,
-            "type": event_type,
-            "callId": None,
-            "conversationId": conv.id,
-            "tenantId": conv.tenant_id,
-            "timestamp": outbox.iso_now(),
-            "data": data,
-        }
-        try:
-            await events.get_bus().publish(events.tenant_channel(conv.tenant_id, "events"), event)
-        except Exception:
-            log.warning("could not publish %s for %s", event_type, conv.id, exc_info=True)
+        await conversation_events.publish(conv.tenant_id, conv.id, event_type, data, event_id)
 
 
 async def run_tool(call_id: str, name: str, arguments: dict[str, object]) -> dict[str, object]:

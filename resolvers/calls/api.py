@@ -5,7 +5,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -229,21 +229,6 @@ async def get_call(
     return await get_owned(Call, await tenant_scope(p, tenant_id), "call", call_id)
 
 
-def _date(value: object, param: str, *, end: bool) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        raise invalid(f"{param} must be an ISO 8601 date", param=param)
-    try:
-        if len(value) == 10:
-            d = date.fromisoformat(value)
-            return datetime.combine(d + timedelta(days=1) if end else d, time.min, tzinfo=UTC)
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise invalid(f"{param} must be an ISO 8601 date such as 2026-01-01", param=param) from exc
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 async def list_calls(
     principal: Principal | None,
     *,
@@ -262,16 +247,11 @@ async def list_calls(
     qs = Call.filter(tenant_id=tenant.id)
     if status is not None:
         qs = qs.filter(status=validation.choice(status, "status", STATUSES))
-    start = _date(date_from, "from", end=False)
-    stop = _date(date_to, "to", end=True)
+    start, stop, included = validation.date_range(date_from, date_to)
     if start is not None:
         qs = qs.filter(created_at__gte=start)
     if stop is not None:
-        qs = (
-            qs.filter(created_at__lt=stop)
-            if len(str(date_to)) == 10
-            else qs.filter(created_at__lte=stop)
-        )
+        qs = qs.filter(created_at__lte=stop) if included else qs.filter(created_at__lt=stop)
     return await paginate(qs, limit, offset, "-created_at", "-id")
 
 
