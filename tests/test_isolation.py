@@ -1143,9 +1143,7 @@ async def test_superadmin_reads_tenant_b_over_rest(
     # Reading changes nothing; the export is audit-logged, as every export is.
     known = {a["id"] for a in before["audit_logs"]}
     added = [a for a in after.pop("audit_logs") if a["id"] not in known]
-    assert [(a["action"], a["actor_kind"]) for a in added] == [
-        ("conversations.exported", "user")
-    ]
+    assert [(a["action"], a["actor_kind"]) for a in added] == [("conversations.exported", "user")]
     assert after == {k: v for k, v in before.items() if k != "audit_logs"}
 
 
