@@ -11,6 +11,7 @@ from rest_compat import (
     api_kb,
     api_keys,
     api_tenants,
+    api_ucp,
     api_webhooks,
     openapi,
     respond,
@@ -25,6 +26,7 @@ api_routes: list[BaseRoute] = [
     *api_webhooks.routes,
     *api_kb.routes,
     *api_conversations.routes,
+    *api_ucp.routes,
     *api_calls.routes,
     *api_keys.routes,
 ]

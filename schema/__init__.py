@@ -21,6 +21,7 @@ from schema.errors import ErrorCodes, Schema
 from schema.keys import KeyMutation, KeyQuery
 from schema.knowledge import KnowledgeMutation, KnowledgeQuery, KnowledgeSubscription
 from schema.limits import MAX_ALIASES, MAX_DEPTH, MAX_SELECTIONS, DocumentLimits
+from schema.profiles import ProfileQuery
 from schema.tenants import TenantMutation, TenantQuery
 from schema.webhooks import WebhookMutation, WebhookQuery
 
@@ -39,6 +40,7 @@ Query = merge_types(
         BookingQuery,
         KnowledgeQuery,
         ConversationQuery,
+        ProfileQuery,
     ),
 )
 Mutation = merge_types(

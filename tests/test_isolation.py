@@ -42,6 +42,7 @@ from resolvers import (
     idempotency,
     keys,
     origins,
+    profiles,
     tenants,
     usage,
     webhooks,
@@ -97,6 +98,7 @@ class World:
     b_call_id: str
     b_entry_id: str
     b_job_id: str
+    b_profile_id: str
 
     def fill(self, value: Any) -> Any:
         """Replace the placeholders of a case's body or variables with B's ids."""
@@ -113,6 +115,7 @@ class World:
                 .replace("{B_ENTRY}", self.b_entry_id)
                 .replace("{B_JOB}", self.b_job_id)
                 .replace("{B_CONV}", B_CONVERSATION)
+                .replace("{B_PROFILE}", self.b_profile_id)
             )
         if isinstance(value, list):
             return [self.fill(v) for v in value]
@@ -197,6 +200,8 @@ async def world(app: Starlette) -> World:
     await WebhookAttempt.create(delivery=delivery, at=event.created_at, status_code=200)
     tool_rows = await b_tool_rows(b, b_call_id)
     entry_id, job_id = await b_knowledge(b)
+    b_profiles = await profiles.list_profiles(b.principal)
+    assert b_profiles.items, "B's leads and callbacks make profiles"
     tenant_key = await keys.get_tenant_key(b.principal)
     secrets = [
         b.id,
@@ -241,6 +246,7 @@ async def world(app: Starlette) -> World:
         B_CONVERSATION,
         entry_id,
         job_id,
+        *(p.id for p in b_profiles.items),
     ]
     return World(
         a=a,
@@ -255,6 +261,7 @@ async def world(app: Starlette) -> World:
         b_call_id=b_call_id,
         b_entry_id=entry_id,
         b_job_id=job_id,
+        b_profile_id=b_profiles.items[0].id,
     )
 
 
@@ -459,6 +466,8 @@ REST_CASES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", f"{P}/conversations"): None,
     ("GET", f"{P}/conversations/export"): None,
     ("GET", f"{P}/conversations/{{conversation_id}}"): None,
+    ("GET", f"{P}/ucp/profiles"): None,
+    ("GET", f"{P}/ucp/profiles/{{profile_id}}"): None,
 }
 
 
@@ -472,6 +481,7 @@ def _rest_path(world: World, path: str, tenant_id: str) -> str:
         .replace("{job_id}", world.b_job_id)
         .replace("{entry_id}", world.b_entry_id)
         .replace("{conversation_id}", B_CONVERSATION)
+        .replace("{profile_id}", world.b_profile_id)
     )
 
 
@@ -815,6 +825,15 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         'mutation($t: ID) { respond(message: "hello", tenantId: $t) { response sessionId } }',
         {"t": "{B}"},
     ),
+    "Query.customerProfiles": (
+        "query($t: ID) { customerProfiles(tenantId: $t) { total items { id names phones "
+        "emails conversations } } }",
+        {"t": "{B}"},
+    ),
+    "Query.customerProfile": (
+        "query($p: ID!) { customerProfile(id: $p) { id names phones emails } }",
+        {"p": "{B_PROFILE}"},
+    ),
     "Query.knowledgeEntries": (
         "query($t: ID) { knowledgeEntries(tenantId: $t, limit: 100) { total items { id key "
         "content source } } }",
@@ -888,6 +907,7 @@ UNKNOWN_IDS = {
     "{B_ENTRY}": "kbd_doesnotexist",
     "{B_JOB}": "kbj_doesnotexist",
     "{B_CONV}": "conv_doesnotexist",
+    "{B_PROFILE}": "ucp_doesnotexist",
 }
 NOT_FOUND = {"code": "resource_not_found", "status": 404}
 EXPECTED_EXTENSIONS = {
@@ -905,6 +925,7 @@ EXPECTED_EXTENSIONS = {
             "Mutation.removePhoneNumber",
             "Query.kbJob",
             "Query.conversation",
+            "Query.customerProfile",
             "Mutation.deleteKnowledgeEntry",
             "Mutation.cancelKnowledgeJob",
             "Subscription.kbJob",
@@ -1114,7 +1135,11 @@ async def test_superadmin_reads_tenant_b_over_rest(
         "conversations",
         "export",
         "{conversation_id}",
+        "profiles",
+        "{profile_id}",
     }
+    assert world.b_profile_id in {p["id"] for p in bodies["profiles"]["data"]}
+    assert bodies["{profile_id}"]["id"] == world.b_profile_id
     assert {c["id"] for c in bodies["conversations"]["data"]} == {world.b_call_id, B_CONVERSATION}
     assert {c["id"] for c in bodies["export"]} == {world.b_call_id, B_CONVERSATION}
     assert bodies["{conversation_id}"]["transcript"][0]["content"] == B_TEXT_MESSAGE
