@@ -15,6 +15,8 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from models.audit import AuditLog
+from models.base import new_id
+from models.knowledge import KnowledgeJob
 from models.tenant import Tenant
 from models.user import RefreshToken
 from resolvers import usage
@@ -119,6 +121,25 @@ async def populate(client: httpx.AsyncClient, plan: str = "pro") -> TenantCtx:
         assert r.status_code == 200, r.text
     await usage.increment(t.id, "calls", 3)
     await usage.increment(t.id, "sessions", 1)
+    # The knowledge base (entries, chunks, a crawl job) and a text conversation.
+    kb = {"data": {"horaires": "Ouvert de 9h à 19h."}, "language": "fr"}
+    r = await client.post(f"{url}/kb/import", json=kb, headers=t.headers)
+    assert r.status_code == 200, r.text
+    await KnowledgeJob.create(
+        id=new_id("kbj"),
+        tenant_id=t.id,
+        language="fr",
+        url="https://example.com/",
+        status="completed",
+        max_pages=1,
+        max_depth=1,
+        max_bytes=1000,
+    )
+    key = {"Authorization": f"Bearer {await make_key(t, 'secret', 'test')}"}
+    agent = {"id": "agent_fr", "name": "Atlas", "language": "fr"}
+    assert (await client.post("/v1/agents", json=agent, headers=key)).status_code == 201
+    r = await client.post("/respond", json={"message": "Bonjour"}, headers=key)
+    assert r.status_code == 200, r.text
     return t
 
 
@@ -147,6 +168,11 @@ EVERY_TABLE = {
     "tenant_actions",
     "usage_counters",
     "audit_logs",
+    "knowledge_documents",
+    "knowledge_chunks",
+    "knowledge_jobs",
+    "agents",
+    "conversations",
 }
 
 
@@ -161,7 +187,7 @@ async def test_erasure_removes_every_row_of_the_tenant(client: httpx.AsyncClient
     counts = _by_table(before)
     assert set(counts) >= EVERY_TABLE, counts  # the test really exercises every table
     assert counts["users"] == 4
-    assert counts["api_keys"] == 3
+    assert counts["api_keys"] == 4
     other_before = await tenant_rows(other.id)
     other_values = await _row_values(other_before)
     assert not any(before[m] & other_before[m] for m in before)

@@ -3,6 +3,7 @@ bookings and leads with their webhooks, the knowledge base, Darija in both scrip
 sessions quota, widget keys from allowed origins, and every bad input's documented code."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from models.booking import Booking, Lead
 from models.conversation import Conversation
+from models.knowledge import KnowledgeDocument
 from models.usage import UsageCounter
 from models.webhook import WebhookEvent
 from resolvers import keys, origins, usage
@@ -218,3 +220,28 @@ async def test_a_tenant_without_agents_is_told_what_to_do(client: httpx.AsyncCli
     r = await client.post("/respond", json={"message": "Bonjour"}, headers=h)
     assert_error(r, 400, "agent_not_configured", param="agentId")
     assert "POST /v1/agents" in r.json()["error"]["message"]
+
+
+async def test_a_french_and_arabic_faq_answers_in_the_visitors_language(
+    client: httpx.AsyncClient,
+) -> None:
+    faq = json.loads((Path(__file__).parent.parent / "fixtures/kb_faq.json").read_text())
+    shop = await make_shop(client, agents=(("agent_ar", "ar"), ("agent_fr", "fr")))
+    stranger = await make_shop(client, agents=(("agent_ar", "ar"),))
+    for language in ("fr", "ar"):
+        entries = [
+            documents.entry(e["topic"], e["answer"], title=e["question"])
+            for e in faq["entries"]
+            if e["language"] == language
+        ]
+        await documents.write_entries(shop.ctx.principal, entries, language=language)
+    # The question in other words than the entry's ("do you deliver?"), in Arabic.
+    asked = "هل التوصيل مجاني في الدار البيضاء؟"
+    body = await turn(client, shop.headers, asked, agentId="agent_ar")
+    assert body["language"] == "ar"
+    assert "التوصيل مجاني في الدار البيضاء" in body["response"], body
+    [search] = [a for a in body["actions"] if a["type"] == "search_knowledge_base"]
+    delivery = await KnowledgeDocument.get(tenant_id=shop.ctx.id, language="ar", key="delivery")
+    assert search["result"]["results"][0]["id"] == delivery.id
+    elsewhere = await turn(client, stranger.headers, asked, agentId="agent_ar")
+    assert "300" not in elsewhere["response"]
