@@ -15,7 +15,7 @@ import pytest
 
 from models.audit import AuditLog
 from models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeJob
-from resolvers import events
+from resolvers import events, instance
 from resolvers.knowledge import documents, jobs
 from tests.factories import TenantCtx, make_key, make_tenant, make_user
 from tests.graphql import bearer, data, gql, gql_error
@@ -443,6 +443,9 @@ async def test_members_and_viewers_read_but_only_owners_admins_and_secret_keys_w
         max_depth=1,
         max_bytes=1000,
         status="running",
+        # This live process's, so the heartbeat's sweep of orphaned crawls leaves it alone
+        # (an ownerless running job is claimed and run to its end mid-test).
+        owner=instance.INSTANCE_ID,
     )
     writes: list[tuple[str, dict[str, Any]]] = [
         (SAVE, {"i": {"key": "new", "value": "texte"}}),
@@ -697,6 +700,7 @@ async def test_the_subscription_to_another_tenants_job_is_not_found(
         max_depth=1,
         max_bytes=1000,
         status="running",
+        owner=instance.INSTANCE_ID,  # not an orphan for the sweep to resume
     )
     async with session(ws_url, await make_key(pro)) as ws:
         for op, job_id in (("theirs", theirs.id), ("unknown", "kbj_doesnotexist")):
