@@ -179,6 +179,8 @@ async def _turn(
     created: bool,
 ) -> TurnResult:
     await conv.refresh_from_db()
+    if conv.ended_at is not None:  # ended by the turn this one waited for
+        raise conflict("the conversation has ended: send the message without session_id")
     if conv.turns >= MAX_TURNS:
         raise conflict(f"a conversation holds {MAX_TURNS} turns: start a new one")
     detected = brain.detect_language(message, conv.language)
