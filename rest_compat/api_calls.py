@@ -17,6 +17,7 @@ from rest_compat.http import (
     only_query,
     page_json,
     page_query,
+    path_tenant,
 )
 from rest_compat.schemas import (
     DT,
@@ -162,7 +163,7 @@ async def list_calls(request: Request) -> Response:
         status=q.get("status"),
         date_from=q.get("from"),
         date_to=q.get("to"),
-        tenant_id=str(request.path_params["tenant_id"]),
+        tenant_id=path_tenant(request),
     )
     return json_response(page_json(result, call_json))
 
@@ -178,7 +179,7 @@ async def get_call(request: Request) -> Response:
     call = await calls.get_call(
         dashboard_principal(request),
         request.path_params["call_id"],
-        tenant_id=str(request.path_params["tenant_id"]),
+        tenant_id=path_tenant(request),
     )
     return json_response(call_json(call))
 

@@ -8,7 +8,6 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute
 
 from resolvers import history
-from resolvers.errors import invalid
 from resolvers.validation import LANGUAGES
 from rest_compat.http import (
     client_ip,
@@ -18,6 +17,8 @@ from rest_compat.http import (
     only_query,
     page_json,
     page_query,
+    path_tenant,
+    query_flag,
 )
 from rest_compat.schemas import (
     DT,
@@ -67,19 +68,6 @@ FILTERS: dict[str, S] = {
 }
 
 
-def _tid(request: Request) -> str:
-    return str(request.path_params["tenant_id"])
-
-
-def _flag(request: Request, name: str) -> bool | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    if value not in ("true", "false"):
-        raise invalid(f"{name} must be true or false", param=name)
-    return value == "true"
-
-
 def _filters(request: Request) -> history.Filters:
     q = request.query_params
     return history.filters(
@@ -87,8 +75,8 @@ def _filters(request: Request) -> history.Filters:
         language=q.get("language"),
         date_from=q.get("from"),
         date_to=q.get("to"),
-        has_booking=_flag(request, "has_booking"),
-        has_lead=_flag(request, "has_lead"),
+        has_booking=query_flag(request, "has_booking"),
+        has_lead=query_flag(request, "has_lead"),
     )
 
 
@@ -123,7 +111,7 @@ async def list_conversations(request: Request) -> Response:
     principal = dashboard_principal(request)
     only_query(request, ("limit", "offset", *FILTERS))
     found = await history.list_conversations(
-        principal, _filters(request), tenant_id=_tid(request), **page_query(request)
+        principal, _filters(request), tenant_id=path_tenant(request), **page_query(request)
     )
     return json_response(page_json(found, summary_json))
 
@@ -133,7 +121,7 @@ GET = Doc("One conversation (call_… or conv_…) with its transcript and tool 
 
 async def get_conversation(request: Request) -> Response:
     view = await history.get_conversation(
-        dashboard_principal(request), request.path_params["conversation_id"], _tid(request)
+        dashboard_principal(request), request.path_params["conversation_id"], path_tenant(request)
     )
     return json_response(
         {**summary_json(view), "transcript": view.transcript, "tool_calls": view.tool_calls}
@@ -155,7 +143,7 @@ async def export_conversations(request: Request) -> Response:
     only_query(request, ("format", *FILTERS))
     fmt = request.query_params.get("format", "jsonl")
     lines = await history.export_conversations(
-        principal, _filters(request), fmt=fmt, tenant_id=_tid(request), ip=client_ip(request)
+        principal, _filters(request), fmt=fmt, tenant_id=path_tenant(request), ip=client_ip(request)
     )
     extension = "csv" if fmt == "csv" else "jsonl"
     return StreamingResponse(

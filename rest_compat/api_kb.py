@@ -23,6 +23,7 @@ from rest_compat.http import (
     only_query,
     page_json,
     page_query,
+    path_tenant,
     query_int,
 )
 from rest_compat.schemas import (
@@ -48,10 +49,6 @@ from rest_compat.schemas import (
 LANGUAGE = enum(LANGUAGES)
 # Fields of an upload besides the file itself (form fields are small).
 MAX_FORM_FIELD = 64 * 1024
-
-
-def _tid(request: Request) -> str:
-    return str(request.path_params["tenant_id"])
 
 
 def _alias(request: Request, name: str, legacy: str) -> str | None:
@@ -135,11 +132,11 @@ async def kb_entries(request: Request) -> Response:
             principal,
             language=_language(request),
             source=request.query_params.get("source"),
-            tenant_id=_tid(request),
+            tenant_id=path_tenant(request),
             **page_query(request),
         )
         return json_response(page_json(found, entry_json))
-    saved = await importers.save_entry(principal, await json_body(request), _tid(request))
+    saved = await importers.save_entry(principal, await json_body(request), path_tenant(request))
     return json_response(entry_json(saved.document), 201 if saved.created else 200)
 
 
@@ -226,7 +223,7 @@ async def kb_import(request: Request) -> Response:
             body["data"],
             language=body.get("language"),
             overwrite=_flag(body.get("overwrite", True), "overwrite"),
-            tenant_id=_tid(request),
+            tenant_id=path_tenant(request),
         )
     return json_response(report_json(report))
 
@@ -255,7 +252,7 @@ async def _upload(request: Request, principal: Any) -> ImportReport:
             declared=fields["format"],
             language=fields["language"],
             overwrite=_flag(fields["overwrite"] or "true", "overwrite", form=True),
-            tenant_id=_tid(request),
+            tenant_id=path_tenant(request),
         )
     finally:
         await form.close()
@@ -330,7 +327,7 @@ CRAWL = Doc(
 
 async def kb_crawl(request: Request) -> Response:
     job = await jobs.start_crawl(
-        dashboard_principal(request), await json_body(request), _tid(request)
+        dashboard_principal(request), await json_body(request), path_tenant(request)
     )
     return json_response(job_json(job), 202)
 
@@ -341,14 +338,14 @@ CANCEL_JOB = Doc("Stop a crawl; what it stored stays", {200: JOB}, errors=(409,)
 
 async def kb_job(request: Request) -> Response:
     job = await jobs.get_job(
-        dashboard_principal(request), request.path_params["job_id"], _tid(request)
+        dashboard_principal(request), request.path_params["job_id"], path_tenant(request)
     )
     return json_response(job_json(job))
 
 
 async def kb_job_cancel(request: Request) -> Response:
     job = await jobs.cancel_job(
-        dashboard_principal(request), request.path_params["job_id"], _tid(request)
+        dashboard_principal(request), request.path_params["job_id"], path_tenant(request)
     )
     return json_response(job_json(job))
 
@@ -397,7 +394,7 @@ async def kb_search(request: Request) -> Response:
         q,
         language=_language(request),
         limit=query_int(request, "limit", 5),
-        tenant_id=_tid(request),
+        tenant_id=path_tenant(request),
     )
     return json_response(
         {
@@ -442,14 +439,13 @@ QUOTA = Doc(
 
 
 async def kb_quota(request: Request) -> Response:
-    q = await documents.quota(dashboard_principal(request), _tid(request))
-    pct = int(q.entries * 100 / q.limit + 0.5) if q.limit else 100
+    q = await documents.quota(dashboard_principal(request), path_tenant(request))
     return json_response(
         {
             "entries": q.entries,
             "limit": q.limit,
-            "pct": pct,
-            "remaining": max(0, q.limit - q.entries),
+            "pct": q.pct,
+            "remaining": q.remaining,
             "chunks": q.chunks,
             "characters": q.characters,
             "languages": q.languages,
@@ -473,7 +469,7 @@ async def kb_entry(request: Request) -> Response:
     doc = await documents.delete_entry(
         principal,
         entry_id,
-        _tid(request),
+        path_tenant(request),
         # The reference deletes by key (?lang); our ids are kbd_…
         by_key=language is not None or not entry_id.startswith("kbd_"),
         language=language,

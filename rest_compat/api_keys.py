@@ -10,7 +10,14 @@ from starlette.routing import BaseRoute
 from models.credential import ApiKey
 from resolvers import keys
 from resolvers.errors import invalid
-from rest_compat.http import dashboard_principal, iso, json_body, json_response, only_query
+from rest_compat.http import (
+    dashboard_principal,
+    iso,
+    json_body,
+    json_response,
+    only_query,
+    path_tenant,
+)
 from rest_compat.schemas import (
     DT,
     NDT,
@@ -55,10 +62,6 @@ def key_json(key: ApiKey) -> dict[str, Any]:
     }
 
 
-def _tid(request: Request) -> str:
-    return str(request.path_params["tenant_id"])
-
-
 LIST = Doc(
     "The tenant's API keys, masked",
     {200: out({"keys": array(KEY)})},
@@ -89,14 +92,14 @@ async def keys_collection(request: Request) -> Response:
             kind=body.get("kind"),
             mode=body.get("mode", "live"),
             name=body.get("name"),
-            tenant_id=_tid(request),
+            tenant_id=path_tenant(request),
         )
         return json_response({"key": key_json(issued.key), "secret": issued.secret}, 201)
     only_query(request, ("include_revoked",))
     flag = request.query_params.get("include_revoked", "false")
     if flag not in ("true", "false"):
         raise invalid("include_revoked must be true or false", param="include_revoked")
-    rows = await keys.list_keys(principal, _tid(request), include_revoked=flag == "true")
+    rows = await keys.list_keys(principal, path_tenant(request), include_revoked=flag == "true")
     return json_response({"keys": [key_json(k) for k in rows]})
 
 
@@ -109,7 +112,7 @@ REVOKE = Doc(
 
 async def revoke(request: Request) -> Response:
     key = await keys.revoke_key(
-        dashboard_principal(request), request.path_params["key_id"], tenant_id=_tid(request)
+        dashboard_principal(request), request.path_params["key_id"], tenant_id=path_tenant(request)
     )
     return json_response({"key": key_json(key)})
 

@@ -20,6 +20,7 @@ from rest_compat.http import (
     iso,
     json_body,
     json_response,
+    path_tenant,
 )
 from rest_compat.schemas import (
     BOOL,
@@ -38,10 +39,6 @@ from rest_compat.schemas import (
 )
 
 EVENT = enum(EVENT_TYPES)
-
-
-def _tid(request: Request) -> str:
-    return str(request.path_params["tenant_id"])
 
 
 QUOTA = component("Quota", out({"used": INT, "limit": INT, "pct": INT}))
@@ -63,7 +60,7 @@ USAGE = Doc(
 
 
 async def get_usage(request: Request) -> Response:
-    report = await usage.usage_report(dashboard_principal(request), _tid(request))
+    report = await usage.usage_report(dashboard_principal(request), path_tenant(request))
     return json_response(
         {
             "tenant_id": report.tenant_id,
@@ -92,10 +89,10 @@ PUT_ORIGINS = Doc(
 async def allowed_origins(request: Request) -> Response:
     principal = dashboard_principal(request)
     if request.method == "GET":
-        values = await origins.list_origins(principal, _tid(request))
+        values = await origins.list_origins(principal, path_tenant(request))
     else:
         body = await json_body(request)
-        values = await origins.set_origins(principal, body.get("origins"), _tid(request))
+        values = await origins.set_origins(principal, body.get("origins"), path_tenant(request))
     return json_response({"origins": values})
 
 
@@ -118,13 +115,13 @@ def _key_json(key: ApiKey) -> dict[str, Any]:
 
 
 async def get_api_key(request: Request) -> Response:
-    key = await keys.get_tenant_key(dashboard_principal(request), _tid(request))
+    key = await keys.get_tenant_key(dashboard_principal(request), path_tenant(request))
     return json_response(_key_json(key))
 
 
 async def rotate_api_key(request: Request) -> Response:
     issued = await keys.rotate_tenant_key(
-        dashboard_principal(request), _tid(request), client_ip(request)
+        dashboard_principal(request), path_tenant(request), client_ip(request)
     )
     return json_response(
         {
@@ -176,11 +173,11 @@ PUT_WIDGET = Doc(
 async def widget_config(request: Request) -> Response:
     principal = dashboard_principal(request)
     if request.method == "GET":
-        config = await tenants.get_widget_config(principal, _tid(request))
+        config = await tenants.get_widget_config(principal, path_tenant(request))
     else:
         body = await json_body(request)
         config = await tenants.update_widget_config(
-            principal, body.get("widget_config", body), _tid(request)
+            principal, body.get("widget_config", body), path_tenant(request)
         )
     return json_response({"widget_config": config})
 
@@ -239,10 +236,10 @@ def action_json(action: TenantAction) -> dict[str, Any]:
 async def tenant_actions(request: Request) -> Response:
     principal = dashboard_principal(request)
     if request.method == "GET":
-        rows = await actions.list_actions(principal, _tid(request))
+        rows = await actions.list_actions(principal, path_tenant(request))
     else:
         body = await json_body(request)
-        rows = await actions.set_actions(principal, body.get("actions"), _tid(request))
+        rows = await actions.set_actions(principal, body.get("actions"), path_tenant(request))
     return json_response({"actions": [action_json(a) for a in rows]})
 
 
@@ -266,7 +263,7 @@ async def erase_data(request: Request) -> Response:
     principal = dashboard_principal(request)
     body = await json_body(request)
     deleted = await tenants.erase_tenant(
-        principal, body.get("confirm"), _tid(request), client_ip(request)
+        principal, body.get("confirm"), path_tenant(request), client_ip(request)
     )
     return json_response({"success": True, "erased": True, "deleted": deleted})
 

@@ -15,6 +15,7 @@ from rest_compat.http import (
     only_query,
     page_json,
     page_query,
+    path_tenant,
 )
 from rest_compat.schemas import (
     DT,
@@ -87,7 +88,7 @@ async def list_profiles(request: Request) -> Response:
     found = await profiles.list_profiles(
         principal,
         q=request.query_params.get("q"),
-        tenant_id=str(request.path_params["tenant_id"]),
+        tenant_id=path_tenant(request),
         **page_query(request),
     )
     return json_response(page_json(found, profile_json))
@@ -100,7 +101,7 @@ async def get_profile(request: Request) -> Response:
     found = await profiles.get_profile(
         dashboard_principal(request),
         request.path_params["profile_id"],
-        str(request.path_params["tenant_id"]),
+        path_tenant(request),
     )
     return json_response(profile_json(found))
 

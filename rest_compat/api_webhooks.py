@@ -17,6 +17,7 @@ from rest_compat.http import (
     only_query,
     page_json,
     page_query,
+    path_tenant,
 )
 from rest_compat.schemas import (
     BOOL,
@@ -39,10 +40,6 @@ from rest_compat.schemas import (
 )
 
 EVENT = enum(EVENT_TYPES)
-
-
-def _tid(request: Request) -> str:
-    return str(request.path_params["tenant_id"])
 
 
 ENDPOINT = component(
@@ -106,11 +103,13 @@ def endpoint_json(endpoint: WebhookEndpoint, secret: str | None = None) -> dict[
 async def webhook_endpoints(request: Request) -> Response:
     principal = dashboard_principal(request)
     if request.method == "GET":
-        rows = await webhooks.list_endpoints(principal, _tid(request))
+        rows = await webhooks.list_endpoints(principal, path_tenant(request))
         data = [endpoint_json(e) for e in rows]
     else:
         body = await json_body(request)
-        results = await webhooks.set_endpoints(principal, body.get("endpoints"), _tid(request))
+        results = await webhooks.set_endpoints(
+            principal, body.get("endpoints"), path_tenant(request)
+        )
         data = [endpoint_json(r.endpoint, r.secret) for r in results]
     return json_response({"endpoints": data, "event_types": list(webhooks.EVENT_TYPES)})
 
@@ -181,7 +180,7 @@ async def webhook_deliveries(request: Request) -> Response:
     only_query(request, DELIVERY_QUERY)
     page = await webhooks.list_deliveries(
         principal,
-        _tid(request),
+        path_tenant(request),
         **page_query(request),
         status=request.query_params.get("status"),
         event_type=request.query_params.get("event_type"),
@@ -200,7 +199,7 @@ async def replay_webhook_delivery(request: Request) -> Response:
     record = await webhooks.replay_delivery(
         dashboard_principal(request),
         str(request.path_params["delivery_id"]),
-        tenant_id=_tid(request),
+        tenant_id=path_tenant(request),
     )
     return json_response(delivery_json(record), 201)
 

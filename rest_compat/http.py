@@ -48,6 +48,21 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
     return parse_json_object(raw)
 
 
+def path_tenant(request: Request) -> str:
+    """The tenant id of a /api/tenants/{tenant_id}/... path (the resolver checks it)."""
+    return str(request.path_params["tenant_id"])
+
+
+def query_flag(request: Request, name: str) -> bool | None:
+    """A true/false query parameter; None when absent."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise invalid(f"{name} must be true or false", param=name)
+    return value == "true"
+
+
 def only_query(request: Request, allowed: tuple[str, ...]) -> None:
     """Refuse unknown query parameters: a misspelt filter must not silently list everything."""
     for name in request.query_params:

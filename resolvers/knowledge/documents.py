@@ -276,6 +276,15 @@ class KnowledgeQuota:
     characters: int
     languages: list[str]
 
+    @property
+    def pct(self) -> int:
+        """Entries used, in percent of the plan's (rounded half up, as the usage report)."""
+        return int(self.entries * 100 / self.limit + 0.5) if self.limit else 100
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.entries)
+
 
 async def quota(principal: Principal | None, tenant_id: str | None = None) -> KnowledgeQuota:
     tenant = await get_tenant(require_secret(principal), tenant_id)
