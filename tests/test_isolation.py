@@ -586,13 +586,13 @@ async def test_respond_never_reaches_another_tenants_conversation(
 ) -> None:
     headers = {"Authorization": f"Bearer {await make_key(world.a)}"}
     before = await snapshot(world.b.id)
-    for body in (
-        {"message": "hello", "session_id": B_CONVERSATION},
-        {"message": "hello", "tenant_id": world.b.id},
-        {"message": "hello", "agentId": B_AGENT},
+    for body, status, code in (
+        ({"message": "hello", "session_id": B_CONVERSATION}, 404, "resource_not_found"),
+        ({"message": "hello", "tenant_id": world.b.id}, 404, "resource_not_found"),
+        ({"message": "hello", "agentId": B_AGENT}, 400, "agent_not_configured"),
     ):
         r = await client.post("/respond", json=body, headers=headers)
-        assert r.status_code in (400, 404), r.text
+        assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
         assert_nothing_leaked(world, r.text, sent=body)
     assert await snapshot(world.b.id) == before
 
