@@ -14,6 +14,7 @@ from typing import Any
 
 from realtime.dialogue.lexicons import DIRECTIVE_PREFIXES, INTENTS, STOPWORDS, TOPICS
 from realtime.dialogue.matching import Matches
+from resolvers.knowledge.terms import skeleton
 from resolvers.textnorm import arabic_variants, is_arabic, normalize, tokens
 
 _DIRECTIVES = tuple(
@@ -25,19 +26,29 @@ _STEM = 5
 _MAX_SPOKEN = 300
 
 
-def keys(toks: list[str], matches: Matches | None = None) -> frozenset[str]:
+def keys(
+    toks: list[str], matches: Matches | None = None, *, arabizi: bool = False
+) -> frozenset[str]:
     """Content stems and ``#topic`` marks of a tokenized text (``matches``: its lexicon
-    matches, when already known)."""
+    matches, when already known), and the ``~consonant skeletons`` of its Arabic words (of
+    all its words when it is Darija in Latin letters, ``arabizi``): a question in Arabizi
+    meets an FAQ written in Arabic script through them ("wach kayn" and "واش كاين")."""
     matches = matches if matches is not None else INTENTS.match(toks)
     found = {"#" + topic for topic in TOPICS if topic in matches}
     for token in toks:
         if token in STOPWORDS or (len(token) < 3 and not token.isdigit()):
             continue
         if is_arabic(token):
-            found.add(arabic_variants(token)[-1])
+            stem = arabic_variants(token)[-1]
+            found.add(stem)
+            found.add("~" + skeleton(token))
         else:
             found.add(token[:_STEM])
-    return frozenset(found)
+            if arabizi and not token.isdigit():
+                found.add("~" + skeleton(token))
+                if token.startswith("l") and len(token) >= 5:  # the article: l3arboun
+                    found.add("~" + skeleton(token[1:]))
+    return frozenset(k for k in found if not k.startswith("~") or len(k) >= 3)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -50,8 +61,16 @@ def _weight(items: Iterable[str]) -> int:
 
 
 def _score(asked: frozenset[str], candidate: frozenset[str]) -> tuple[int, float]:
-    shared = _weight(asked & candidate)
-    return shared, shared / max(1, _weight(candidate))
+    """Words shared, and their share of the candidate's, by spelling or by skeleton,
+    whichever is closer (topics count in both)."""
+    best = (0, 0.0)
+    for kind in (False, True):
+        side = frozenset(k for k in candidate if k.startswith("~") == kind or k[0] == "#")
+        if kind and not any(k.startswith("~") for k in side):
+            continue  # no skeletons (Latin text): topics alone are not a match
+        shared = _weight(asked & side)
+        best = max(best, (shared, shared / max(1, _weight(side))), key=lambda s: (s[1], s[0]))
+    return best
 
 
 def best_faq(faq: Iterable[Mapping[str, Any]], asked: frozenset[str]) -> str | None:

@@ -1,21 +1,36 @@
-"""The built-in dialogue manager: an offline, deterministic agent for voice calls in French,
-English, Spanish, Arabic and Darija, with no model and no network.
+"""The built-in dialogue manager: an offline, deterministic agent for voice calls and text
+conversations in French, English, Spanish, Arabic and Darija, with no remote model and no
+network.
 
-Each turn is understood (``understand.hear``: intents from tolerant multilingual lexicons,
-the date and time in the tenant's time zone, name, phone, lead signals), then one thing is
-done, in this order of precedence: a goodbye ends the call; a request for a human is
-transferred; a callback or a booking collects its day and time across turns (what is
-missing is asked for and remembered in ``conv.state``) and calls its tool; a question is
-answered from the FAQ, the instructions or the knowledge base; otherwise the agent greets,
-acknowledges or asks again. Lead-qualification signals (BANT) accumulate over the call and
-are reported with ``qualify_lead`` whenever they raise the score, without changing the
-reply. Replies are always in the agent's language, one or two short sentences.
+Each turn is read (``understand.hear``): its dialogue act by the trained classifier
+(``nlu``: booking new/change/cancel, callback, transfer, lead detail, question, goodbye,
+affirm, deny, correction, chit-chat, with a confidence and whether it asks the knowledge
+base), the date and time in the tenant's time zone, name, phone and the lead's BANT details.
+Then, in this order:
+
+1. an answer to what the agent just asked ("shall I put you through?", "anything else?"):
+   a yes does it, a no declines it — a no never ends the call, except after "anything else?";
+2. the booking or callback being collected takes the slots the turn gives, corrections
+   included ("ah non, plutôt vendredi" replaces the day), and switches between the two
+   keeping what was said; it asks only for what is missing, and books when complete;
+3. otherwise the act: a goodbye ends the call and a transfer request is put through when the
+   classifier is sure, else the agent asks first; changing or cancelling a booking is offered
+   to a person; a question is answered from the FAQ, the instructions or the knowledge base,
+   and only a question (a booking or lead detail that also asks gets both); a lead detail is
+   acknowledged with the next BANT question; below the confidence floor the agent asks the
+   caller to say it again rather than act.
+
+Lead details accumulate over the call and are reported with ``qualify_lead`` each time one is
+given or changes (with their values in the notes), without changing the reply. Replies are
+always in the agent's language, one or two short sentences.
 
 ``conv.state`` holds plain JSON values: ``pending`` (the booking or callback being collected:
 {intent, date, time, part, asks, awaiting}), ``offer`` (what a yes accepts: booking,
-callback, transfer, or "more" after a done task, where a no ends the call), ``bant``,
-``lead_score`` (last reported), ``lead_notes``, ``name``, ``phone``, ``misses`` (fallbacks
-in a row), ``tool_seq`` (tool call ids), ``heard_language`` (the caller's, last turn).
+callback, transfer, end, or "more" after a done task), ``done`` (the last task completed),
+``goal`` (the caller's current goal: the last act that set one),
+``bant``, ``lead`` (the details' values), ``lead_asked``, ``lead_score`` (last reported),
+``lead_notes``, ``name``, ``phone``, ``misses`` (fallbacks in a row), ``tool_seq`` (tool call
+ids), ``heard_language`` (the caller's, last turn).
 """
 
 import datetime as dt
@@ -27,13 +42,35 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from realtime.dialogue import AgentTurn, Conversation, ToolCall, ToolRunner, answers, replies
 from realtime.dialogue.understand import Heard, hear
 from realtime.dialogue.when import warm_up as warm_up_dates
+from resolvers.textnorm import is_arabic
 
 log = logging.getLogger("vocalia.dialogue")
 
 BANT_POINTS = {"need": 30, "timeline": 30, "budget": 20, "authority": 20}
 _MAX_ASKS = 3  # a slot asked for this many times without an answer is given up
 _MAX_MISSES = 2  # after this many misunderstandings in a row, say what the agent can do
-_SHORT_ANSWER = 6  # tokens: longer turns are not a bare yes or no
+# Confidence of the dialogue-act classifier: below ACT_MIN the act is not acted on (the agent
+# asks again); ending the call or transferring it without asking needs SURE; a booking or a
+# lead detail is also answered as a question when the turn asks the knowledge base (KB_MIN).
+ACT_MIN = 0.45
+SURE = 0.75
+KB_MIN = 0.5
+# Acts that set the caller's goal (a question only when there is no other goal yet).
+_GOALS = frozenset(
+    {
+        "booking_new",
+        "booking_change",
+        "booking_cancel",
+        "callback",
+        "transfer",
+        "lead_info",
+        "question",
+    }
+)
+# Acts that leave the booking being collected aside (it is asked for again after them).
+_ELSEWHERE = frozenset(
+    {"goodbye", "transfer", "question", "lead_info", "chitchat", "booking_cancel"}
+)
 
 
 class BuiltinModel:
@@ -125,71 +162,111 @@ class _Turn:
         if heard.phone:
             state["phone"] = heard.phone
         await self._qualify(heard)
+        act = heard.act.intent if heard.act.confidence >= ACT_MIN else None
+        if act in _GOALS and not (act == "question" and state.get("goal")):
+            state["goal"] = act
+        if offer:
+            answered = await self._answer_offer(offer, act, heard)
+            if answered is not None:
+                return answered
+        if pending:
+            collected = await self._collect(pending, act, heard)
+            if collected is not None:
+                return collected
+        return await self._act(act, heard, pending)
 
-        tasks = self._tasks(heard, offered=offer is not None)
-        short = len(heard.toks) <= _SHORT_ANSWER
-        if offer and short and not tasks and heard.has("yes") and not heard.has("no"):
+    async def _answer_offer(self, offer: str, act: str | None, heard: Heard) -> AgentTurn | None:
+        """A yes or a no to what the agent has just asked ("shall I put you through?",
+        "anything else?", "shall I end the call?"); None when the turn is something else."""
+        if act == "affirm":
             return await self._accept(offer, heard)
-        if heard.has("goodbye") and not tasks:
+        if offer in ("more", "end") and act == "goodbye":
             return await self._goodbye()
-        if heard.has("thanks", "no") and short and not tasks and not heard.asks:
-            if offer == "more" or heard.has("thanks"):
+        if offer == "more" and (act == "deny" or (act == "chitchat" and heard.has("thanks"))):
+            return await self._goodbye()  # "anything else?" "no, thank you"
+        if act == "deny":
+            return self.reply("no", self.say("anything_else"))
+        return None
+
+    async def _collect(
+        self, pending: dict[str, Any], act: str | None, heard: Heard
+    ) -> AgentTurn | None:
+        """The booking or callback being collected takes what the turn gives: a day, a
+        time, a phone number, a correction of any of them, or a switch between the two
+        (the slots already given are kept). None when the turn is about something else."""
+        if act in _ELSEWHERE:
+            return None
+        intent = pending["intent"]
+        if act == "callback" or (act == "booking_new" and heard.has("booking")):
+            intent = "callback" if act == "callback" else "booking"
+        if heard.when.date or heard.when.time or _gives_phone(pending, heard):
+            return await self._slots(intent, heard)
+        if act == "deny" and heard.has("cancel", "no"):  # "non, laissez tomber"
+            self.state.pop("pending", None)
+            return self.reply("cancel", self.say("cancelled"))
+        if act in ("booking_new", "callback", "booking_change", "affirm", "correction"):
+            if intent != pending["intent"]:
+                return await self._slots(intent, heard)
+            return self._ask(pending)
+        return self._ask_again(pending)
+
+    async def _act(
+        self, act: str | None, heard: Heard, pending: dict[str, Any] | None
+    ) -> AgentTurn:
+        """One dialogue act, with no offer or task to continue (or one it leaves aside)."""
+        sure = heard.act.confidence >= SURE
+        if act == "goodbye":
+            if sure:
                 return await self._goodbye()
-            if pending:
-                state.pop("pending", None)
-            return self.reply("no", self.say("cancelled" if pending else "anything_else"))
-        if heard.has("cancel"):
-            if pending:
-                state.pop("pending", None)
-                return self.reply("cancel", self.say("cancelled"))
-            if heard.has("booking"):
-                return await self._transfer("the caller wants to cancel or change an appointment")
-        if "transfer" in tasks:
+            self.state["offer"] = "end"
+            return self.reply("confirm", self.say("confirm_end"))
+        if act == "transfer":
+            if not sure and self.can("transfer_call"):
+                self.state["offer"] = "transfer"
+                return self.reply("confirm", self.say("confirm_transfer"))
             return await self._transfer("the caller asked to speak to a person")
-        if "callback" in tasks:
-            return await self._slots("callback", heard)
-        if "booking" in tasks:
-            if heard.asks and not (heard.when.date or heard.when.time):
-                # "combien coûte un rendez-vous ?" is a question, not a booking
-                answer = self._answer(heard)
-                if answer:
-                    return self.reply("faq", answer)
+        if act == "booking_cancel" and pending:
+            self.state.pop("pending", None)
+            return self.reply("cancel", self.say("cancelled"))
+        if act in ("booking_cancel", "booking_change"):
+            return self._change()
+        if act == "correction":
+            if not (heard.when.date or heard.when.time):
+                return self.reply("correction", self.say("ask_change"))
+            if self.state.get("done"):
+                return self._change()
             return await self._slots("booking", heard)
-        if pending and (heard.when.date or heard.when.time or _gives_phone(pending, heard)):
-            return await self._slots(pending["intent"], heard)
-        answer = self._answer(heard) if heard.asks or not pending else None
-        if answer:
+        if act == "callback":
+            return await self._slots("callback", heard)
+        if act == "booking_new":
+            answer = await self._look_up(heard) if heard.act.kb >= KB_MIN else None
+            booked = await self._slots("booking", heard)
+            if answer:
+                booked.text = f"{answer} {booked.text}"
+            return booked
+        if act == "lead_info":
+            answer = await self._look_up(heard) if heard.act.kb >= KB_MIN else None
+            asked = self._ask(pending).text if pending else self._next_lead_question()
+            return self.reply("qualification", f"{answer} {asked}" if answer else asked)
+        if act == "question":
+            answer = await self._look_up(heard)
+            if answer is None:
+                return self.reply("faq", self._no_info())
+            if pending:
+                answer = f"{answer} {self._ask(pending).text}"
             return self.reply("faq", answer)
         if pending:
-            return self._ask_again(pending)
-        return await self._rest(heard)
-
-    def _tasks(self, heard: Heard, *, offered: bool) -> list[str]:
-        found = []
-        if heard.wants_transfer:
-            found.append("transfer")
-        if heard.has("callback"):
-            found.append("callback")
-        # "demain à 10h" on its own is a slot to book, unless it answers a question
-        alone = not (found or heard.asks or offered or self.state.get("pending"))
-        if heard.wants_booking or (alone and heard.when.date and heard.when.time):
-            found.append("booking")
-        return found
-
-    async def _rest(self, heard: Heard) -> AgentTurn:
-        """Neither a task nor an answer: a question for the knowledge base, lead signals,
-        a greeting, something to look up, or something not understood."""
-        if heard.asks:
-            answer = await self._search(heard)
-            return self.reply("faq", answer or self._no_info())
-        if any(heard.signals[k] for k in ("need", "budget", "authority")):
-            return self.reply("qualification", self._noted())
-        if heard.has("greeting"):
-            return self.reply("greeting", self.say("greet"))
-        if heard.has("yes"):
+            return self._ask(pending)
+        if act == "affirm":
             return self.reply("yes", self.say("listening"))
-        if len(answers.keys(heard.toks, heard.matches)) >= 2:
-            answer = await self._search(heard)
+        if act == "deny":
+            return self.reply("no", self.say("anything_else"))
+        if act == "chitchat":
+            if heard.has("greeting") and not heard.asks:
+                return self.reply("greeting", self.say("greet"))
+            return self.reply("chitchat", self.say("assistant" if heard.asks else "listening"))
+        if heard.act.kb >= KB_MIN:  # unsure what it is, but it asks: a look-up is harmless
+            answer = await self._look_up(heard)
             if answer:
                 return self.reply("faq", answer)
         misses = _count(self.state.get("misses")) + 1
@@ -197,9 +274,33 @@ class _Turn:
         key = "fallback_help" if misses >= _MAX_MISSES else "fallback"
         return self.reply("fallback", self.say(key))
 
+    def _change(self) -> AgentTurn:
+        """Changing or cancelling a booking needs a person: offered, not imposed."""
+        if self.can("transfer_call"):
+            self.state["offer"] = "transfer"
+            return self.reply("change", self.say("change_transfer"))
+        if self.can("schedule_callback"):
+            self.state["offer"] = "callback"
+            return self.reply("change", self.say("change_callback"))
+        return self.reply("change", self.say("unavailable"))
+
+    def _next_lead_question(self) -> str:
+        """After a lead detail: ask for the first BANT detail still missing, each once."""
+        stored = self.state.get("bant")
+        bant = stored if isinstance(stored, dict) else {}
+        asked = self.state.get("lead_asked")
+        asked = asked if isinstance(asked, list) else []
+        for key in ("budget", "timeline", "authority"):
+            if not bant.get(key) and key not in asked:
+                self.state["lead_asked"] = [*asked, key]
+                return self.say(f"ask_{key}")
+        return self._noted()
+
     # --- offers ---------------------------------------------------------------------
 
     async def _accept(self, offer: str, heard: Heard) -> AgentTurn:
+        if offer == "end":
+            return await self._goodbye()
         if offer == "transfer":
             return await self._transfer("the caller accepted to speak to an advisor")
         if offer in ("callback", "booking"):
@@ -254,8 +355,11 @@ class _Turn:
                 return self.reply(intent, self.say("booking_unavailable"))
             return self.reply(intent, self.say("unavailable"))
         pending = self.state.get("pending")
-        if not isinstance(pending, dict) or pending.get("intent") != intent:
+        if not isinstance(pending, dict):
             pending = {"intent": intent, "asks": 0}
+        elif pending.get("intent") != intent:  # booking ↔ callback: what was said is kept
+            kept = {k: pending[k] for k in ("date", "time", "part") if k in pending}
+            pending = {"intent": intent, "asks": 0, **kept}
         if heard.when.date:
             pending["date"] = heard.when.date.isoformat()
         if heard.when.time:
@@ -290,6 +394,7 @@ class _Turn:
             )
         self.state.pop("pending", None)
         self.state["offer"] = "more"
+        self.state["done"] = {"intent": intent, "date": pending["date"], "time": pending["time"]}
         spoken = replies.spoken_when(day, clock, self.language, self.today)
         return self.reply(
             intent, self.say("booked" if intent == "booking" else "callback_done", when=spoken)
@@ -321,11 +426,17 @@ class _Turn:
     # --- answers --------------------------------------------------------------------
 
     def _answer(self, heard: Heard) -> str | None:
-        asked = answers.keys(heard.toks, heard.matches)
+        arabizi = heard.language == "ary" and not any(map(is_arabic, heard.toks))
+        asked = answers.keys(heard.toks, heard.matches, arabizi=arabizi)
         found = answers.best_faq(self.conv.faq, asked)
         if found is None and heard.asks and self.conv.instructions:
             found = answers.best_instruction(self.conv.instructions, asked)
         return found
+
+    async def _look_up(self, heard: Heard) -> str | None:
+        """The answer to a question: the agent's FAQ and instructions, else the knowledge
+        base."""
+        return self._answer(heard) or await self._search(heard)
 
     async def _search(self, heard: Heard) -> str | None:
         if not self.can("search_knowledge_base"):
@@ -336,16 +447,30 @@ class _Turn:
     # --- lead qualification ---------------------------------------------------------
 
     async def _qualify(self, heard: Heard) -> None:
-        """Accumulate BANT signals; report them when need and another signal are known and
-        the score would rise."""
+        """Accumulate the lead's BANT details (the need, a budget with its currency, a
+        timeline, who decides) and report them with qualify_lead each time one is given or
+        changes, once the need is known."""
         stored = self.state.get("bant")
         known = stored if isinstance(stored, dict) else {}
         bant = {key: bool(known.get(key)) or heard.signals.get(key, False) for key in BANT_POINTS}
         self.state["bant"] = bant
         if heard.signals.get("need") and "lead_notes" not in self.state:
             self.state["lead_notes"] = heard.text[:200]
+        before = self.state.get("lead")
+        before = dict(before) if isinstance(before, dict) else {}
+        details = dict(before)
+        if heard.budget:
+            details["budget"] = {"amount": heard.budget.amount, "currency": heard.budget.currency}
+        if heard.timeline:
+            details["timeline"] = heard.timeline
+        if heard.authority is not None:
+            details["authority"] = heard.authority
+        changed = details != before
+        self.state["lead"] = details
         score = sum(points for key, points in BANT_POINTS.items() if bant.get(key))
-        if not bant["need"] or score <= 30 or score <= _count(self.state.get("lead_score")):
+        rises = score > _count(self.state.get("lead_score"))
+        # The need alone is not a lead worth a row; a detail given with it is, each time.
+        if not bant["need"] or score <= BANT_POINTS["need"] or not (rises or changed):
             return
         if not self.can("qualify_lead"):
             return
@@ -354,11 +479,21 @@ class _Turn:
             arguments["name"] = self.state["name"]
         if self.state.get("phone"):
             arguments["phone"] = self.state["phone"]
-        if self.state.get("lead_notes"):
-            arguments["notes"] = self.state["lead_notes"]
+        notes = [str(self.state.get("lead_notes") or "")]
+        notes += [f"{key}: {_said(value)}" for key, value in details.items()]
+        arguments["notes"] = "; ".join(n for n in notes if n)[:500]
         result = await self.tool("qualify_lead", arguments)
         if "error" not in result:
             self.state["lead_score"] = score
+
+
+def _said(value: object) -> str:
+    """A lead detail in the notes: "2000000 MAD", "by 2027-03", "yes"."""
+    if isinstance(value, dict):
+        return f"{value.get('amount')} {value.get('currency')}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _gives_phone(pending: dict[str, Any], heard: Heard) -> bool:

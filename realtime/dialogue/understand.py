@@ -1,5 +1,7 @@
-"""One caller turn, understood: the intents it matches, the moment it names, the caller's
-name or phone number, the lead-qualification signals it carries and the language it is in.
+"""One caller turn, understood: its dialogue act (the trained classifier of ``nlu``, fed the
+lexicon matches and the moment as cues), the lexicon groups it matches, the moment it names,
+the caller's name or phone number, the lead's BANT details (``bant``: budget with its
+currency, timeline, who decides) and the language it is in.
 
 Every lexicon matches whatever the agent's language is; the detected language only tells
 the date reader which language to try for written dates, and the logs what was heard.
@@ -9,17 +11,22 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
+import phonenumbers
+
+from realtime.dialogue import bant
 from realtime.dialogue.lexicons import INTENTS, STOPWORDS, TOPICS
 from realtime.dialogue.matching import Matches
+from realtime.dialogue.nlu.features import cues
+from realtime.dialogue.nlu.model import Prediction
+from realtime.dialogue.nlu.model import default as act_model
 from realtime.dialogue.when import When, read_when
-from realtime.dialogue.when import words as when_words
-from resolvers.textnorm import is_arabic, normalize, tokens, variants
+from resolvers.textnorm import is_arabic, normalize, tokens
 
 # What is analysed of one turn: a spoken turn is a few hundred characters; a pasted page
 # in the widget's text box is read from its beginning.
 MAX_CHARS = 2000
-_AUTHORITY_GAP = 2  # words between "I am" and a title
 _TRANSFER_GAP = 3  # words between "speak" and "someone"
 
 _NAME_AFTER = re.compile(
@@ -33,7 +40,6 @@ _NOT_NAME = frozenset(
     tokens(normalize("et and y و je i yo ana أنا le la el the de du pour for para voudrais"))
 )
 _PHONE = re.compile(r"(?<![\d+])(\+?\d[\d .-]{7,18}\d)(?!\d)")
-_CURRENCY_SIGN = re.compile(r"\d\s*[€$]|[€$]\s*\d")
 _ARABIZI_WORD = re.compile(r"[a-z]+[23579][a-z]+|[23579][a-z]{2,}")
 _LATIN_MARKERS = {
     "fr": frozenset(
@@ -57,9 +63,14 @@ class Heard:
     matches: Matches
     when: When
     language: str
+    act: Prediction
+    today: dt.date
     name: str | None = None
     phone: str | None = None
     signals: dict[str, bool] = field(default_factory=dict)
+    budget: bant.Budget | None = None
+    timeline: str | None = None
+    authority: bool | None = None
 
     def has(self, *groups: str) -> bool:
         return any(group in self.matches for group in groups)
@@ -107,14 +118,59 @@ def hear(
     matches = INTENTS.match(toks)
     spoken = detect_language(toks, matches, language)
     when = read_when(text, spoken, now_local, bare_hour=expecting_time, part_hint=part_hint)
-    heard = Heard(text, toks, matches, when, spoken, caller_name(text), phone_number(text))
+    heard = Heard(
+        text,
+        toks,
+        matches,
+        when,
+        spoken,
+        act=act_model().predict(text, cues(text, toks, matches, when)),
+        today=now_local.date(),
+        name=caller_name(text),
+        phone=phone_number(text),
+        budget=bant.budget(text),
+        timeline=bant.timeline(text, now_local.date()),
+        authority=bant.authority(text),
+    )
     heard.signals = {
-        "need": heard.has("need"),
-        "timeline": heard.has("timeline") or when.date is not None,
-        "budget": heard.has("budget") or _amount_with_currency(toks, matches, text),
-        "authority": heard.has("authority_phrase") or _speaker_is_decider(matches),
+        "need": heard.act.intent == "lead_info" or heard.has("need"),
+        "timeline": heard.timeline is not None,
+        "budget": heard.budget is not None,
+        "authority": heard.authority is True,
     }
     return heard
+
+
+def slots_of(heard: Heard) -> dict[str, Any]:
+    """What the turn itself states, in plain values: date (ISO), time (HH:MM), name, phone
+    (E.164), budget ({amount, currency}), timeline, authority."""
+    found: dict[str, Any] = {}
+    if heard.when.date:
+        found["date"] = heard.when.date.isoformat()
+    if heard.when.time:
+        found["time"] = heard.when.time.strftime("%H:%M")
+    if heard.name:
+        found["name"] = heard.name
+    if heard.phone and (number := e164(heard.phone)):
+        found["phone"] = number
+    if heard.budget:
+        found["budget"] = {"amount": heard.budget.amount, "currency": heard.budget.currency}
+    if heard.timeline:
+        found["timeline"] = heard.timeline
+    if heard.authority is not None:
+        found["authority"] = heard.authority
+    return found
+
+
+def e164(said: str, region: str = "MA") -> str | None:
+    """A number as said, in E.164; national forms are read in ``region`` (Morocco first)."""
+    try:
+        parsed = phonenumbers.parse(said, None if said.startswith("+") else region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def spoken_language(text: str, fallback: str) -> str:
@@ -164,31 +220,3 @@ def phone_number(text: str) -> str | None:
         if 9 <= len(digits) <= 15:
             return ("+" if match[1].startswith("+") else "") + digits
     return None
-
-
-def _amount_with_currency(toks: list[str], matches: Matches, text: str) -> bool:
-    if _CURRENCY_SIGN.search(text):
-        return True
-    for start, _ in matches.spans.get("currency", ()):
-        for k in (start - 1, start - 2):
-            if k < 0:
-                continue
-            token = toks[k]
-            if (
-                token.isdigit()
-                or any(form in when_words.NUMBERS for form in variants(token))
-                or k in matches.covered("amount_word")
-            ):
-                return True
-    return False
-
-
-def _speaker_is_decider(matches: Matches) -> bool:
-    """A title the speaker gives themselves: "je suis le gérant", "I'm the business owner",
-    "أنا المدير" ("I am" and at most two words before it; "I am talking to the manager" is
-    not one)."""
-    ends = {end for _, end in matches.spans.get("speaker_is", ())}
-    return any(
-        any(start - gap in ends for gap in range(_AUTHORITY_GAP + 1))
-        for start, _ in matches.spans.get("authority_title", ())
-    )

@@ -38,6 +38,8 @@ def _read_hour(toks: Sequence[str], i: int) -> _Hour | None:
         hour, minute = int(clock[1]), int(clock[2] or 0)
         if hour > 24 or minute > 59:
             return None
+        if clock[3] == "am" and clock[1] == "3" and i > 0 and toks[i - 1].isdigit():
+            return None  # Arabizi "30 3am" is thirty years (عام), not 3 a.m.
         return _Hour(hour, minute, i + 1, True, clock[3])
     for word in variants(token):
         if word in _NOON and not (i > 0 and toks[i - 1] in _AFTER):

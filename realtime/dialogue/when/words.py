@@ -181,11 +181,16 @@ RELATIVE_DAYS = _phrases(
             *("lyoum", "lyouma", "lyom", "lyoma", "liyoum", "lioum", "el youm"),
             *("ce soir", "ce matin", "cet après-midi", "tonight", "this morning"),
             *("this afternoon", "this evening", "esta mañana", "esta tarde", "esta noche"),
+            *("auj", "ajd", "aujourdui", "aujourd8", "2day", "tday"),  # typed or misheard
             *("هذا المساء", "هذا الصباح", "had l3chiya", "had sba7", "هاد العشية"),
         ),
         "1": (
             *("demain", "tomorrow", "mañana", "غدا", "غد", "بكرة", "غدوة", "غدوا"),
             *("ghda", "ghedda", "ghadda", "ghedwa", "ghdwa", "ghdda", "ghada", "rhda"),
+            # as typed in a chat or misheard: SMS forms and one-letter slips
+            *("tmrw", "tmr", "tmrow", "2moro", "2morrow", "2morow", "tomorow", "tommorow"),
+            *("tommorrow", "tomorro", "tomrrow", "demin", "demian", "dmain", "2main"),
+            *("manana", "mañna", "manan", "mañan", "maniana"),
         ),
         "2": (
             *("après-demain", "apres demain", "day after tomorrow", "the day after tomorrow"),

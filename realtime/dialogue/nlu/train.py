@@ -1,0 +1,176 @@
+"""Train the dialogue-act classifier from the corpus and write ``model.zip``.
+
+    python -m realtime.dialogue.nlu.train            # train on the whole corpus, write the model
+    python -m realtime.dialogue.nlu.train --check    # retrain and compare with the committed one
+    python -m realtime.dialogue.nlu.train --dev      # hold out 15 % of the templates, report
+
+scikit-learn (the ``train`` extra; the test extra has it too) fits a sublinear TF-IDF over
+the features of ``features.py`` and two logistic regressions; the server only reads their
+weights (``model.py``). Training is deterministic: seeded corpus, a deterministic solver and
+weights rounded to float16, so the same corpus gives the same file and the same checksum.
+
+The held-out evaluation set of ``bench/data/understanding`` is never read here.
+"""
+
+import argparse
+import hashlib
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realtime.dialogue.nlu import generate, model
+from realtime.dialogue.nlu.features import cues_of, features
+
+MAX_FEATURES = 60_000
+MIN_DF = 2
+C_INTENT = 8.0
+C_KB = 4.0
+DEV_SHARE = 0.15
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def documents(samples: list[generate.Sample]) -> list[tuple[str, list[str]]]:
+    """What the vectorizer reads of each sample: its text and its cues."""
+    return [(s.text, cues_of(s.text, s.language)) for s in samples]
+
+
+def _analyze(document: tuple[str, list[str]]) -> list[str]:
+    return features(*document)
+
+
+def fit(
+    samples: list[generate.Sample], dtype: type[np.floating[Any]] = np.float16
+) -> tuple[dict[str, np.ndarray], dict[str, Any], Any]:
+    """The model's arrays (weights rounded to ``dtype``), its metadata, and the fitted
+    scikit-learn objects (vectorizer, act classifier, knowledge-question classifier)."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise SystemExit(
+            "training needs scikit-learn: pip install -e '.[train]' (or '.[test]')"
+        ) from exc
+    vectorizer = TfidfVectorizer(
+        analyzer=_analyze,
+        sublinear_tf=True,
+        min_df=MIN_DF,
+        max_features=MAX_FEATURES,
+        dtype=np.float32,
+    )
+    started = time.perf_counter()
+    matrix = vectorizer.fit_transform(documents(samples))
+    log(f"features of {len(samples)} samples in {time.perf_counter() - started:.1f} s")
+    intents = LogisticRegression(C=C_INTENT, max_iter=3000, solver="lbfgs", class_weight="balanced")
+    kb = LogisticRegression(C=C_KB, max_iter=3000, solver="lbfgs")
+    # One thread: scikit-learn's loss sums in parallel (OpenMP), and parallel float sums
+    # change with the scheduling; one thread gives the same weights on every run.
+    started = time.perf_counter()
+    with threadpool_limits(limits=1):
+        intents.fit(matrix, [s.intent for s in samples])
+        kb.fit(matrix, [int(s.kb) for s in samples])
+    log(f"fitted in {time.perf_counter() - started:.1f} s")
+    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+    arrays = {
+        "vocabulary": np.frombuffer("\n".join(vocabulary).encode(), dtype=np.uint8),
+        "idf": vectorizer.idf_.astype(dtype),
+        "intent_weights": intents.coef_.T.astype(dtype),
+        "intent_bias": intents.intercept_.astype(dtype),
+        "kb_weights": kb.coef_[0].astype(dtype),
+        "kb_bias": kb.intercept_.astype(dtype),
+    }
+    meta = {
+        "format": model.FORMAT,
+        "classes": [str(c) for c in intents.classes_],
+        "samples": len(samples),
+        "features": len(vocabulary),
+        "corpus_sha256": generate.digest(),
+        "seed": generate.SEED,
+        "settings": {"max_features": MAX_FEATURES, "min_df": MIN_DF, "C": [C_INTENT, C_KB]},
+    }
+    return arrays, meta, (vectorizer, intents, kb)
+
+
+def dev_report(samples: list[generate.Sample]) -> None:
+    """Train on 85 % of the templates and report on the samples of the other 15 %."""
+    sources = sorted({s.source for s in samples})
+    split = random.Random(generate.SEED)  # noqa: S311 - a reproducible split
+    held = set(split.sample(sources, int(len(sources) * DEV_SHARE)))
+    train = [s for s in samples if s.source not in held]
+    dev = [s for s in samples if s.source in held]
+    started = time.perf_counter()
+    arrays, meta, _ = fit(train)
+    trained = model.IntentModel(arrays, meta)
+    print(f"trained on {len(train)} samples in {time.perf_counter() - started:.1f} s")
+    hits: dict[str, list[int]] = defaultdict(list)
+    by_file: dict[str, list[int]] = defaultdict(list)
+    confusion: Counter[tuple[str, str]] = Counter()
+    kb_right = 0
+    confidences: list[tuple[float, bool]] = []
+    for sample in dev:
+        predicted = trained.predict(sample.text, language=sample.language)
+        right = predicted.intent == sample.intent
+        hits[sample.intent].append(right)
+        by_file[sample.source.split(":")[0]].append(right)
+        confidences.append((predicted.confidence, right))
+        kb_right += (predicted.kb >= 0.5) == sample.kb
+        if not right:
+            confusion[(sample.intent, predicted.intent)] += 1
+    total = sum(sum(v) for v in hits.values()) / max(1, len(dev))
+    print(f"dev: {len(dev)} samples of {len(held)} unseen templates; accuracy {total:.3f}")
+    for name, values in sorted(by_file.items()):
+        print(f"  {name:10} {sum(values) / len(values):.3f}  ({len(values)})")
+    for intent, values in sorted(hits.items()):
+        print(f"  {intent:15} {sum(values) / len(values):.3f}  ({len(values)})")
+    print(f"  kb flag        {kb_right / max(1, len(dev)):.3f}")
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
+        kept = [right for conf, right in confidences if conf >= threshold]
+        share = len(kept) / max(1, len(confidences))
+        print(
+            f"  conf >= {threshold}: {share:.3f} kept, accuracy {sum(kept) / max(1, len(kept)):.3f}"
+        )
+    print("  most confused (true → predicted):")
+    for (true, guessed), n in confusion.most_common(15):
+        print(f"    {true} → {guessed}: {n}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m realtime.dialogue.nlu.train")
+    parser.add_argument("--check", action="store_true", help="compare with the committed model")
+    parser.add_argument("--dev", action="store_true", help="report on held-out templates")
+    parser.add_argument("--out", type=Path, default=model.MODEL_PATH)
+    args = parser.parse_args(argv)
+    samples = generate.generate(generate.load())
+    counts = Counter(s.intent for s in samples)
+    print(f"{len(samples)} samples: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if args.dev:
+        dev_report(samples)
+        return 0
+    started = time.perf_counter()
+    arrays, meta, _ = fit(samples)
+    out = args.out.with_suffix(".check.zip") if args.check else args.out
+    checksum = model.write(out, arrays, meta)
+    print(f"trained in {time.perf_counter() - started:.1f} s: {meta['features']} features")
+    if args.check:
+        out.unlink()
+        pinned = model.CHECKSUM_PATH.read_text().split()[0]
+        committed = hashlib.sha256(model.MODEL_PATH.read_bytes()).hexdigest()
+        same = checksum == pinned == committed
+        print(f"retrained {checksum}\npinned    {pinned}\ncommitted {committed}")
+        print("reproduced" if same else "DIFFERENT: commit the retrained model or the corpus")
+        return 0 if same else 1
+    model.CHECKSUM_PATH.write_text(f"{checksum}  {args.out.name}\n")
+    print(f"wrote {out} ({out.stat().st_size} bytes), sha256 {checksum}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
