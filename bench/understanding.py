@@ -226,7 +226,7 @@ def tracked(state: dict[str, Any]) -> dict[str, Any]:
     """What the agent holds after a turn, in the evaluation's terms: the caller's goal and
     the slots (the service is not tracked by the agent and not scored)."""
     out: dict[str, Any] = {"intent": state.get("goal")}
-    task = state.get("pending") or state.get("done") or {}
+    task = state.get("pending") or state.get("request") or state.get("done") or {}
     for slot in BOOKING_SLOTS:
         if task.get(slot):
             out[slot] = task[slot]

@@ -163,7 +163,7 @@ class _Turn:
             state["phone"] = heard.phone
         await self._qualify(heard)
         act = heard.act.intent if heard.act.confidence >= ACT_MIN else None
-        if act in _GOALS and not (act == "question" and state.get("goal")):
+        if act in _GOALS and not _keeps_goal(act, heard, state.get("goal")):
             state["goal"] = act
         if offer:
             answered = await self._answer_offer(offer, act, heard)
@@ -229,12 +229,12 @@ class _Turn:
             self.state.pop("pending", None)
             return self.reply("cancel", self.say("cancelled"))
         if act in ("booking_cancel", "booking_change"):
-            return self._change()
+            return self._change(act, heard)
         if act == "correction":
             if not (heard.when.date or heard.when.time):
                 return self.reply("correction", self.say("ask_change"))
             if self.state.get("done"):
-                return self._change()
+                return self._change("booking_change", heard)
             return await self._slots("booking", heard)
         if act == "callback":
             return await self._slots("callback", heard)
@@ -267,15 +267,24 @@ class _Turn:
             return self.reply("chitchat", self.say("assistant" if heard.asks else "listening"))
         if heard.act.kb >= KB_MIN:  # unsure what it is, but it asks: a look-up is harmless
             answer = await self._look_up(heard)
-            if answer:
-                return self.reply("faq", answer)
+            return self.reply("faq", answer or self._no_info())
         misses = _count(self.state.get("misses")) + 1
         self.state["misses"] = misses
         key = "fallback_help" if misses >= _MAX_MISSES else "fallback"
         return self.reply("fallback", self.say(key))
 
-    def _change(self) -> AgentTurn:
-        """Changing or cancelling a booking needs a person: offered, not imposed."""
+    def _change(self, act: str, heard: Heard) -> AgentTurn:
+        """Changing or cancelling a booking needs a person: offered, not imposed. What the
+        caller asked for (the new day and time) is kept for them: the transfer's reason and
+        the callback's notes say it."""
+        stored = self.state.get("request")
+        request = dict(stored) if isinstance(stored, dict) else {}
+        request["intent"] = act
+        if heard.when.date:
+            request["date"] = heard.when.date.isoformat()
+        if heard.when.time:
+            request["time"] = heard.when.time.strftime("%H:%M")
+        self.state["request"] = request
         if self.can("transfer_call"):
             self.state["offer"] = "transfer"
             return self.reply("change", self.say("change_transfer"))
@@ -302,7 +311,10 @@ class _Turn:
         if offer == "end":
             return await self._goodbye()
         if offer == "transfer":
-            return await self._transfer("the caller accepted to speak to an advisor")
+            return await self._transfer(
+                _request_reason(self.state.get("request"))
+                or "the caller accepted to speak to an advisor"
+            )
         if offer in ("callback", "booking"):
             return await self._slots(offer, heard)
         return self.reply("yes", self.say("listening"))
@@ -381,6 +393,8 @@ class _Turn:
             arguments["name"] = self.state["name"]
         if intent == "callback" and self.state.get("phone"):
             arguments["phone"] = self.state["phone"]
+        if intent == "callback" and (reason := _request_reason(self.state.get("request"))):
+            arguments["notes"] = reason
         result = await self.tool(tool, arguments)
         if "error" in result:
             log.info("%s refused: %s", tool, result["error"])
@@ -485,6 +499,29 @@ class _Turn:
         result = await self.tool("qualify_lead", arguments)
         if "error" not in result:
             self.state["lead_score"] = score
+
+
+def _keeps_goal(act: str, heard: Heard, goal: object) -> bool:
+    """Whether the turn's act leaves the caller's goal as it is: a question asked on the way,
+    or a bare day or time given for a callback or a change ("demain à 15h" is labelled a
+    booking when said alone)."""
+    if act == "question":
+        return bool(goal)
+    return (
+        act == "booking_new"
+        and goal in ("callback", "booking_change", "booking_cancel")
+        and not heard.has("booking")
+    )
+
+
+def _request_reason(request: object) -> str | None:
+    """The transfer's reason for a booking to change or cancel, with what the caller asked."""
+    if not isinstance(request, dict):
+        return None
+    what = "cancel" if request.get("intent") == "booking_cancel" else "change"
+    moment = " ".join(str(request[k]) for k in ("date", "time") if request.get(k))
+    to = f" to {moment}" if moment and what == "change" else ""
+    return f"the caller wants to {what} a booking{to}"
 
 
 def _said(value: object) -> str:

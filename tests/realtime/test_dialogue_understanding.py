@@ -9,12 +9,14 @@ The phrasings here are this file's own (the held-out set of bench/data/understan
 never used in tests or training). The clock: Wednesday 2026-11-25, 09:30, Casablanca.
 """
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from realtime.dialogue import AgentTurn, Conversation
 from realtime.dialogue.builtin import BuiltinModel, warm_up
+from realtime.dialogue.when import read_when
 from tests.realtime.test_dialogue_builtin import TOMORROW, Tools, conversation
 
 THURSDAY, FRIDAY, SATURDAY, MONDAY = "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"
@@ -216,7 +218,7 @@ ADVISOR_QUESTION = {
     "es": "¿Ofrecen hipotecas a treinta años?",
     "ar": "هل تقدمون قروضا عقارية على ثلاثين سنة؟",
     "ary": "واش كتعطيو كريدي ديال الدار على 30 عام؟",
-    "ary-latn": "wach kat3tiw crédit dyal dar 3la 30 3am?",
+    "ary-latn": "wach kaynin crédits dyal dyour 3la 30 3am?",
 }
 
 
@@ -398,3 +400,31 @@ async def test_typed_slips_keep_the_date(lang: str, text: str) -> None:
 async def test_an_arabizi_question_finds_the_arabic_script_entry(text: str, entry: int) -> None:
     turn = await Call("ary-latn").say(text)
     assert (turn.intent, turn.text) == ("faq", FAQ["ary"][entry][1])
+
+
+# --- moments: the day a booking moves to, Darija minutes, "after six", "half five" ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "date", "time"),
+    [
+        ("je voudrais déplacer mon rendez-vous de jeudi à vendredi", "fr", FRIDAY, None),
+        ("can you move my appointment from Thursday to Friday at 3", "en", FRIDAY, "15:00"),
+        ("quiero cambiar mi cita del jueves al viernes", "es", FRIDAY, None),
+        ("أريد تغيير موعدي من الخميس إلى الجمعة", "ar", FRIDAY, None),
+        ("بغيت نبدل الموعد ديال الخميس للجمعة", "ary", FRIDAY, None),
+        ("ghda m3a tlata w nass", "ary", TOMORROW, "15:30"),
+        ("ghda m3a l3achra qell rbe3", "ary", TOMORROW, "09:45"),
+        ("tomorrow after 6", "en", TOMORROW, "18:00"),
+        ("this Friday at half five", "en", FRIDAY, "17:30"),
+        ("wach kat3tiw crédit 3la 30 3am?", "ary", None, None),  # 3am: years, not 3 a.m.
+    ],
+)
+def test_moments_of_changes_and_spoken_minutes(
+    text: str, language: str, date: str | None, time: str | None
+) -> None:
+    found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001
+    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
+        date,
+        time,
+    )

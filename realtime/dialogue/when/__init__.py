@@ -27,6 +27,8 @@ from resolvers.textnorm import normalize, tokens
 _CORRECTIONS = frozenset(
     tokens(normalize("non no plutôt rather actually mejor بل لا la lla wla ولا"))
 )
+_TOWARDS = frozenset(tokens(normalize("à a au to until al hasta pour para إلى الى حتى l")))
+_TOWARDS_CLITICS = ("ل", "لل")  # للجمعة: to Friday
 _T = TypeVar("_T")
 _BARE_TOKENS = 4
 
@@ -79,7 +81,7 @@ def read_when(
     # A lone number answers "at what time?"; in a longer turn it counts something.
     bare = bare_hour and len(toks) <= _BARE_TOKENS
     times = clock_times(toks, used, part, bare_hour=bare)
-    day = _choose(toks, dates)
+    day = _choose(toks, dates, moves=True)
     if day is None and not dates:
         day = dateparser_date(text, toks, language, now_local)
     clock = _choose(toks, [(pos, 0, moment) for pos, moment in times])
@@ -106,13 +108,26 @@ _WARM_UP = {
 }
 
 
-def _choose(toks: Sequence[str], candidates: list[tuple[int, int, _T]]) -> _T | None:
+def _choose(
+    toks: Sequence[str], candidates: list[tuple[int, int, _T]], *, moves: bool = False
+) -> _T | None:
     """The best-ranked candidate, the first of equals; the last one when the caller
-    corrected themselves in between ("demain, non, après-demain")."""
+    corrected themselves in between ("demain, non, après-demain") or, for days (``moves``),
+    moves something from one to the other ("de jeudi à vendredi", "from Thursday to Friday",
+    "من الخميس إلى الجمعة", "الخميس للجمعة"): the day it goes to is the one that matters."""
     if not candidates:
         return None
     ordered = sorted(candidates, key=lambda c: c[0])
     first, last = ordered[0][0], ordered[-1][0]
     if any(toks[k] in _CORRECTIONS for k in range(first + 1, last + 1)):
+        return ordered[-1][2]
+    if (
+        moves
+        and first != last
+        and (
+            any(toks[k] in _TOWARDS for k in range(first + 1, last))
+            or toks[last].startswith(_TOWARDS_CLITICS)
+        )
+    ):
         return ordered[-1][2]
     return max(ordered, key=lambda c: c[1])[2]

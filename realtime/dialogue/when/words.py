@@ -116,15 +116,22 @@ MINUTE_PHRASES = {
 } | {
     _fold(p): m
     for m, ps in {
-        30: ("ونص", "و نص", "w ns", "o ns", "u ns", "w nss", "o nss", "ou ns", "w nos", "o nos"),
-        15: ("w rb3", "o rb3", "u rb3", "w rob3", "o rob3", "w reb3", "o reb3"),
-        -15: ("إلا ربعا", "قل ربع", "غير ربع", "qel rb3", "9el rb3", "ghir rb3", "gher rb3"),
+        30: (
+            *("ونص", "و نص", "w ns", "o ns", "u ns", "w nss", "o nss", "ou ns", "w nos"),
+            *("o nos", "w nass", "o nass", "u nass", "w nes", "w nsf"),
+        ),
+        15: ("w rb3", "o rb3", "u rb3", "w rob3", "o rob3", "w reb3", "o reb3", "w rbe3", "o rbe3"),
+        -15: (
+            *("إلا ربعا", "قل ربع", "غير ربع", "qel rb3", "9el rb3", "ghir rb3", "gher rb3"),
+            *("qell rbe3", "qel rbe3", "9ell rbe3", "9el rbe3", "ghir rbe3", "gher rbe3"),
+        ),
     }.items()
     for p in ps
 }
 # English minutes before the hour word: "half past ten", "quarter to three".
 MINUTES_BEFORE = {
     _fold("half past"): 30,
+    _fold("half"): 30,  # British "half five" is 5:30 ("half an hour" has no hour after it)
     _fold("quarter past"): 15,
     _fold("a quarter past"): 15,
     _fold("quarter to"): -15,
@@ -133,7 +140,9 @@ MINUTES_BEFORE = {
 MINUTE_UNITS = frozenset(_fold("minutes minute min minutos دقائق دقيقة دقايق dqayq d9ay9"))
 
 # What around a number makes it a clock time.
-HOUR_CUES = frozenset(_fold("at a à vers around about las la للساعة الساعة ساعة مع على حوالي"))
+HOUR_CUES = frozenset(
+    _fold("at a à vers around about las la للساعة الساعة ساعة مع على حوالي after après después")
+)  # "after 6" is 18:00: the start of what the caller can do
 HOUR_CUES_ARABIZI = frozenset(_fold("m3a ma3a m3 3la ala f fi ssa3a sa3a lsa3a fl"))
 HOUR_UNITS = frozenset(_fold("h heure heures heur hr hrs hours oclock horas hora"))
 HOUR_UNIT_PHRASES = frozenset({_fold("o clock")})
