@@ -741,7 +741,8 @@ async def test_turns_are_fast(model: BuiltinModel) -> None:
     started = time.perf_counter()
     await model.respond(conversation("fr"), unseen, Tools())
     cold = time.perf_counter() - started
-    assert cold < 0.05, f"{cold * 1000:.1f} ms for 10,000 characters of unseen words"
+    # the classifier reads the first 600 characters too: 80 ms leaves room for a loaded CI host
+    assert cold < 0.08, f"{cold * 1000:.1f} ms for 10,000 characters of unseen words"
     for text in (long_text, "bghit nakhod maw3id ghda m3a l3achra"):
         best = float("inf")
         for _ in range(3):
