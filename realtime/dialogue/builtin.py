@@ -27,7 +27,8 @@ always in the agent's language, one or two short sentences.
 ``conv.state`` holds plain JSON values: ``pending`` (the booking or callback being collected:
 {intent, date, time, part, asks, awaiting}), ``offer`` (what a yes accepts: booking,
 callback, transfer, end, or "more" after a done task), ``done`` (the last task completed),
-``goal`` (the caller's current goal: the last act that set one),
+``goal`` (the caller's current goal: the last act that set one), ``request`` (a booking change
+or cancellation asked for, with its new date and time, for the person who will make it),
 ``bant``, ``lead`` (the details' values), ``lead_asked``, ``lead_score`` (last reported),
 ``lead_notes``, ``name``, ``phone``, ``misses`` (fallbacks in a row), ``tool_seq`` (tool call
 ids), ``heard_language`` (the caller's, last turn).
