@@ -123,6 +123,9 @@ def slots(turns: list[dict[str, Any]]) -> dict[str, float]:
     right: Counter[str] = Counter()
     expected: Counter[str] = Counter()
     spurious: Counter[str] = Counter()
+    # Booking slots broken down (aggregates only: where the misses are, by act and language,
+    # and whether a slot said was missed, read wrong, or read where none was said).
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for turn in turns:
         booking = turn["intent"] in BOOKING_ACTS
         read = slots_of(hear(turn["text"], now, turn["language"]))
@@ -130,11 +133,18 @@ def slots(turns: list[dict[str, Any]]) -> dict[str, float]:
         for slot in (*BOOKING_SLOTS, *OTHER_SLOTS):
             if slot in BOOKING_SLOTS and not booking:
                 continue
+            outcome = ""
             if slot in gold:
                 expected[slot] += 1
-                right[slot] += slot in read and same(slot, gold[slot], read[slot])
+                hit = slot in read and same(slot, gold[slot], read[slot])
+                right[slot] += hit
+                outcome = "right" if hit else ("wrong" if slot in read else "missed")
             elif slot in read:
                 spurious[slot] += 1
+                outcome = "spurious"
+            if outcome and slot in BOOKING_SLOTS:
+                for key in (f"{slot} {turn['intent']}", f"{slot} {group(turn)}"):
+                    kinds[key][outcome] += 1
     print("\nSlots (right / (said + read where none was said))")
     for slot in (*BOOKING_SLOTS, *OTHER_SLOTS):
         total = expected[slot] + spurious[slot]
@@ -146,6 +156,14 @@ def slots(turns: list[dict[str, Any]]) -> dict[str, float]:
     booking_total = sum(expected[s] + spurious[s] for s in BOOKING_SLOTS)
     booking_right = sum(right[s] for s in BOOKING_SLOTS)
     print(f"  booking slots {pct(booking_right, booking_total)}")
+    print("  booking slots by act and language: right, missed, wrong, spurious")
+    for key in sorted(kinds):
+        c = kinds[key]
+        total = sum(c.values())
+        print(
+            f"    {key:24} {pct(c['right'], total)}  {c['right']:3} {c['missed']:3}"
+            f" {c['wrong']:3} {c['spurious']:3}"
+        )
     return {"booking_slots": booking_right / max(1, booking_total)}
 
 

@@ -118,13 +118,16 @@ def hear(
     matches = INTENTS.match(toks)
     spoken = detect_language(toks, matches, language)
     when = read_when(text, spoken, now_local, bare_hour=expecting_time, part_hint=part_hint)
+    act = act_model().predict(text, cues(text, toks, matches, when))
+    if act.p("booking_change") >= 0.2:  # likely a change: "de jeudi à vendredi" goes to Friday
+        when = when.moved()
     heard = Heard(
         text,
         toks,
         matches,
         when,
         spoken,
-        act=act_model().predict(text, cues(text, toks, matches, when)),
+        act=act,
         today=now_local.date(),
         name=caller_name(text),
         phone=phone_number(text),

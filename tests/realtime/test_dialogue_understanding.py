@@ -418,9 +418,122 @@ async def test_an_arabizi_question_finds_the_arabic_script_entry(text: str, entr
         ("tomorrow after 6", "en", TOMORROW, "18:00"),
         ("this Friday at half five", "en", FRIDAY, "17:30"),
         ("wach kat3tiw crédit 3la 30 3am?", "ary", None, None),  # 3am: years, not 3 a.m.
+        # "instead of" names the moment not wanted; a change goes to the last one named
+        ("est-ce que je peux venir vendredi au lieu de jeudi ?", "fr", FRIDAY, None),
+        ("je préférerais lundi à la place de mardi", "fr", MONDAY, None),
+        ("mon rendez-vous de jeudi, samedi à la même heure ça irait ?", "fr", SATURDAY, None),
+        ("¿puedo ir el viernes en vez del jueves?", "es", FRIDAY, None),
+        ("بدل الخميس، الجمعة", "ar", FRIDAY, None),
+        ("wach n9der nbdel rendez-vous m3a 10 l 11", "ary", None, "11:00"),
+        ("بغيت نبدل الموعد من 10 ل 11", "ary", None, "11:00"),
+        # Arabic ordinal days, "ليوم" + a day (for the day of), الغد, للاثنين (to Monday)
+        ("أرجو إلغاء الحجز ليوم الخامس عشر من ديسمبر", "ar", "2026-12-15", None),
+        ("موعد يوم الثاني والعشرين من ديسمبر", "ar", "2026-12-22", None),
+        ("ألغِ موعدي في الخامس من يناير", "ar", "2027-01-05", None),
+        ("موعد ليوم الخميس", "ar", THURSDAY, None),
+        ("ليوم عندكم شي بلاصة؟", "ary", "2026-11-25", None),
+        ("اتصل بي مساء الغد", "ar", THURSDAY, None),
+        ("بغيت نأجل الموعد للاثنين مع الربعة", "ary", MONDAY, "16:00"),
     ],
 )
 def test_moments_of_changes_and_spoken_minutes(
+    text: str, language: str, date: str | None, time: str | None
+) -> None:
+    found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30)).moved()  # noqa: DTZ001
+    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
+        date,
+        time,
+    )
+
+
+# --- moments counted from now, shifts, and the time a booking moves to ----------------------
+
+TODAY = "2026-11-25"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "time"),
+    [
+        ("rappelez-moi dans une heure", "fr", "10:30"),
+        ("vous pouvez me rappeler d'ici deux heures ?", "fr", "11:30"),
+        ("rappelez-moi dans un quart d'heure", "fr", "09:45"),
+        ("rappelez-moi dans une heure et demie", "fr", "11:00"),
+        ("call me back in half an hour", "en", "10:00"),
+        ("call me back in 20 minutes please", "en", "09:50"),
+        ("can you ring me in two and a half hours", "en", "12:00"),
+        ("llámeme en una hora", "es", "10:30"),
+        ("me puede llamar dentro de media hora", "es", "10:00"),
+        ("اتصلوا بي بعد ساعتين", "ar", "11:30"),
+        ("اتصل بي بعد ساعة ونص", "ar", "11:00"),
+        ("عيطو ليا من بعد نص ساعة", "ary", "10:00"),
+        ("3ayto lia mn ba3d sa3a", "ary", "10:30"),
+        ("3ayt lia ba3d 10 dqayq", "ary", "09:40"),
+    ],
+)
+def test_a_moment_counted_from_now_is_today_at_that_time(
+    text: str, language: str, time: str
+) -> None:
+    found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001
+    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
+        TODAY,
+        time,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "time"),
+    [
+        ("اتصل بي بعد الساعة 3", "ar", "15:00"),  # after three o'clock, not in an hour
+        ("3ayt lia mn ba3d sa3a 3", "ary", "15:00"),
+        ("à partir d'une heure", "fr", "13:00"),
+        ("je voudrais avancer mon rendez-vous d'une heure", "fr", None),  # by an hour
+        ("can you push my appointment back by two hours", "en", None),
+        ("we will be 2 to 3 people", "en", None),  # a range of people, not of hours
+        ("from 9 to 11 am", "en", "09:00"),
+    ],
+)
+def test_clock_times_and_shifts_are_not_counted_from_now(
+    text: str, language: str, time: str | None
+) -> None:
+    found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001
+    assert found.time == (dt.time.fromisoformat(time) if time else None)
+    assert found.date is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "moved", "new"),
+    [
+        (
+            "fr",
+            "je peux décaler mon rendez-vous de 15h à 17h ?",
+            "réservez-moi demain de 15h à 17h",
+        ),
+        ("en", "can I move my appointment from 3 pm to 5 pm?", "book me tomorrow from 3 to 5 pm"),
+        ("es", "¿puedo cambiar mi cita de las 3 a las 5?", "resérveme mañana de 3 a 5 de la tarde"),
+        ("ar", "أريد تغيير موعدي من الساعة 3 إلى الساعة 5", "أريد حجز موعد غدا من الساعة 3 إلى 5"),
+    ],
+)
+async def test_a_change_goes_to_the_second_time_a_new_booking_starts_at_the_first(
+    lang: str, moved: str, new: str
+) -> None:
+    change = Call(lang)
+    assert (await change.say(moved)).intent == "change"
+    assert change.conv.state["request"]["time"] == "17:00"
+    booking = Call(lang)
+    await booking.say(new)
+    assert booking.named("create_booking") == [{"date": TOMORROW, "time": "15:00"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "date", "time"),
+    [
+        ("I'm free tomorrow between 2 and 4", "en", TOMORROW, "14:00"),
+        ("kayn chi blasa ghda mn 2 l 4", "ary", TOMORROW, "14:00"),
+        ("je suis libre demain de 15h à 17h", "fr", TOMORROW, "15:00"),
+        ("nous serons de 4 à 5 personnes", "fr", None, None),
+    ],
+)
+def test_a_range_starts_at_its_first_end(
     text: str, language: str, date: str | None, time: str | None
 ) -> None:
     found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001

@@ -16,19 +16,26 @@ matin" gives the date and the part of the day but no time (ask for it).
 import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from realtime.dialogue.when import days
-from realtime.dialogue.when.clock import clock_times, part_of_day
+from realtime.dialogue.when.clock import clock_times, part_of_day, soon
 from realtime.dialogue.when.fallback import dateparser_date, search_dates
 from resolvers.textnorm import normalize, tokens
 
 _CORRECTIONS = frozenset(
     tokens(normalize("non no plutôt rather actually mejor بل لا la lla wla ولا"))
 )
-_TOWARDS = frozenset(tokens(normalize("à a au to until al hasta pour para إلى الى حتى l")))
-_TOWARDS_CLITICS = ("ل", "لل")  # للجمعة: to Friday
+_INSTEAD = tuple(
+    tuple(tokens(normalize(phrase)))
+    for phrase in (
+        *("au lieu de", "au lieu du", "au lieu d", "à la place de", "à la place du"),
+        *("instead of", "rather than", "en vez de", "en vez del", "en lugar de", "en lugar del"),
+        *("بدل", "بدلا من", "عوض", "عوض من", "فبلاصة", "في بلاصة", "blast", "fblast", "f blast"),
+        *("bdal", "3wed", "3ouad", "3iwad"),
+    )
+)
 _T = TypeVar("_T")
 _BARE_TOKENS = 4
 
@@ -36,11 +43,20 @@ _BARE_TOKENS = 4
 @dataclass(frozen=True)
 class When:
     """What the text says about a moment: a day, a clock time, and the part of the day
-    (``morning``, ``afternoon``, ``evening``) when one is named."""
+    (``morning``, ``afternoon``, ``evening``) when one is named. ``date_to`` and ``time_to``
+    are the last day and time named when there are two: where a booking being moved goes
+    (``moved()``: "de jeudi à vendredi", "from 3 to 5", "الخميس للجمعة", "mon rendez-vous de
+    lundi, mardi à la même heure"), while a new one starts at the first ("de 15h à 17h")."""
 
     date: dt.date | None = None
     time: dt.time | None = None
     part: str | None = None
+    date_to: dt.date | None = None
+    time_to: dt.time | None = None
+
+    def moved(self) -> "When":
+        """The moment a booking being changed goes to."""
+        return replace(self, date=self.date_to or self.date, time=self.time_to or self.time)
 
 
 def parse_when(
@@ -78,14 +94,24 @@ def read_when(
     ):
         dates += reader(toks, used, today)
     part = part_of_day(toks) or part_hint
+    later = soon(toks, used, now_local)
+    dates += [(pos, 0, moment.date()) for pos, moment in later]
     # A lone number answers "at what time?"; in a longer turn it counts something.
     bare = bare_hour and len(toks) <= _BARE_TOKENS
-    times = clock_times(toks, used, part, bare_hour=bare)
-    day = _choose(toks, dates, moves=True)
+    times = [(pos, moment.time()) for pos, moment in later]
+    times += clock_times(toks, used, part, bare_hour=bare)
+    day, day_to = _choose(toks, dates), _choose(toks, dates, moves=True)
     if day is None and not dates:
         day = dateparser_date(text, toks, language, now_local)
-    clock = _choose(toks, [(pos, 0, moment) for pos, moment in times])
-    return When(day, clock, part if part in ("morning", "afternoon", "evening") else None)
+    clocks = [(pos, 0, moment) for pos, moment in times]
+    clock, clock_to = _choose(toks, clocks), _choose(toks, clocks, moves=True)
+    return When(
+        day,
+        clock,
+        part if part in ("morning", "afternoon", "evening") else None,
+        day_to if day_to != day else None,
+        clock_to if clock_to != clock else None,
+    )
 
 
 def warm_up(languages: Iterable[str] = ("fr", "en", "es", "ar")) -> float:
@@ -108,26 +134,32 @@ _WARM_UP = {
 }
 
 
+def _instead(toks: Sequence[str], pos: int) -> bool:
+    """Whether the moment at ``pos`` is the one the caller does not want: "vendredi au lieu
+    de jeudi", "instead of Thursday", "en vez del jueves", "بدل الخميس", "blast lkhmis"."""
+    return any(
+        pos >= len(phrase) and tuple(toks[pos - len(phrase) : pos]) == phrase for phrase in _INSTEAD
+    )
+
+
 def _choose(
     toks: Sequence[str], candidates: list[tuple[int, int, _T]], *, moves: bool = False
 ) -> _T | None:
     """The best-ranked candidate, the first of equals; the last one when the caller
-    corrected themselves in between ("demain, non, après-demain") or, for days (``moves``),
-    moves something from one to the other ("de jeudi à vendredi", "from Thursday to Friday",
-    "من الخميس إلى الجمعة", "الخميس للجمعة"): the day it goes to is the one that matters."""
-    if not candidates:
+    corrected themselves in between ("demain, non, après-demain"). A moment said to be
+    replaced ("au lieu de jeudi") is never chosen over another. For ``moves`` (a booking
+    being changed), the moment it goes to: the last one ("de jeudi à vendredi", "from
+    Thursday to Friday", "من الخميس إلى الجمعة", "الخميس للجمعة", "mon rendez-vous de
+    lundi, mardi à la même heure")."""
+    kept = [c for c in candidates if not _instead(toks, c[0])]
+    if not kept:
+        kept = candidates
+    if not kept:
         return None
-    ordered = sorted(candidates, key=lambda c: c[0])
+    ordered = sorted(kept, key=lambda c: c[0])
     first, last = ordered[0][0], ordered[-1][0]
     if any(toks[k] in _CORRECTIONS for k in range(first + 1, last + 1)):
         return ordered[-1][2]
-    if (
-        moves
-        and first != last
-        and (
-            any(toks[k] in _TOWARDS for k in range(first + 1, last))
-            or toks[last].startswith(_TOWARDS_CLITICS)
-        )
-    ):
+    if moves and first != last:
         return ordered[-1][2]
     return max(ordered, key=lambda c: c[1])[2]

@@ -103,8 +103,8 @@ def _minutes_after(toks: Sequence[str], j: int, had_unit: bool) -> tuple[int, in
 def clock_times(
     toks: Sequence[str], used: list[bool], part: str | None, *, bare_hour: bool
 ) -> list[tuple[int, dt.time]]:
-    found = []
-    i = 0
+    found: list[tuple[int, dt.time]] = []
+    i = ended = 0
     while i < len(toks):
         if used[i]:
             i += 1
@@ -115,15 +115,23 @@ def clock_times(
         if hour is None:
             i += 1
             continue
-        moment = _complete(toks, i, hour, before, part, bare_hour=bare_hour)
+        # the end of a range whose start was just read: "mn 10 l 11"
+        range_end = bool(found) and ended == i - 1 and _joins(toks[i - 1], True)
+        moment = _complete(toks, i, hour, before, part, bare_hour=bare_hour or range_end)
         if moment is None:
             i += 1
             continue
         for k in range(i, moment[1]):
             used[k] = True
         found.append((i, moment[0]))
-        i = moment[1]
+        i = ended = moment[1]
     return found
+
+
+def _joins(token: str, ranged: bool) -> bool:
+    """Whether ``token`` joins the two ends of a range of clock times (Arabizi and Arabic
+    "l"/"ل" only after "from")."""
+    return among(token, w.RANGE_JOINS) or (ranged and token in w.RANGE_JOINS_AFTER_FROM)
 
 
 def _minutes_before(toks: Sequence[str], i: int) -> tuple[int, int] | None:
@@ -166,9 +174,18 @@ def _complete(
         among(toks[start - 1], w.HOUR_CUES) or toks[start - 1] in w.HOUR_CUES_ARABIZI
     )
     part_next = j < len(toks) and longest(toks, j, w.PARTS) is not None
-    if not (hour.strong or had_unit or cued or meridiem or before or part_next or bare_hour) or (
-        hour.hour > 23 and not had_unit
-    ):
+    clue = hour.strong or had_unit or cued or meridiem or before or part_next or bare_hour
+    ranged = start > 0 and among(toks[start - 1], w.RANGE_FROM)
+    if not clue and not had_unit and j + 1 < len(toks) and _joins(toks[j], ranged):
+        # "from 3 to 5 pm", "de 3 a 5 de la tarde", "mn 10 l 11": the start of a range of
+        # clock times (two bare numbers are one when "from" comes first)
+        end = _read_hour(toks, j + 1)
+        until = _complete(toks, j + 1, end, None, part, bare_hour=ranged) if end else None
+        if until:
+            clue = True
+            if meridiem is None and hour.hour < 12 and hour.hour + 12 <= until[0].hour:
+                meridiem = "pm"  # the end is in the afternoon, and so is the start
+    if not clue or (hour.hour > 23 and not had_unit):
         return None
     value = hour.hour % 24
     if not hour.fixed:
@@ -187,4 +204,65 @@ def part_of_day(toks: Sequence[str]) -> str | None:
         match = longest(toks, i, w.PARTS)
         if match is not None and match[1] not in ("noon", "midnight"):
             return match[1]
+    return None
+
+
+def soon(toks: Sequence[str], used: list[bool], now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """Moments counted from now: "dans une heure", "in 20 minutes", "dentro de media hora",
+    "بعد ساعة", "mn ba3d nss sa3a" (position, moment). Read before clock times, so "une
+    heure" after "dans" is not one o'clock."""
+    found: list[tuple[int, dt.datetime]] = []
+    for i, token in enumerate(toks[:-1]):
+        if token in w.SHIFT_WORDS and not used[i] and not (i and toks[i - 1] == "partir"):
+            # "avancer d'une heure", "push it back by two hours": a shift of a moment the
+            # caller does not name, not one o'clock; its words are no clock time.
+            amount = _duration(toks, i + 1)
+            if amount is not None:
+                for k in range(i, amount[1]):
+                    used[k] = True
+            continue
+        if used[i] or not among(token, w.SOON_WORDS):
+            continue
+        j = i + 1
+        if among(toks[j], w.SOON_SKIP) and j + 1 < len(toks):
+            j += 1
+        amount = _duration(toks, j)
+        if amount is None:
+            continue
+        minutes, end = amount
+        if not 0 < minutes <= 12 * 60:
+            continue
+        for k in range(i, end):
+            used[k] = True
+        found.append((i, (now + dt.timedelta(minutes=minutes)).replace(second=0, microsecond=0)))
+    return found
+
+
+def _duration(toks: Sequence[str], j: int) -> tuple[int, int] | None:
+    """An amount of time at ``j``: (minutes, next index)."""
+    best: tuple[int, int] | None = None
+    for phrase, minutes in w.DURATION_PHRASES.items():
+        if (best is None or j + len(phrase) > best[1]) and phrase_at(toks, j, phrase):
+            best = (minutes, j + len(phrase))
+    if best is not None:
+        return best
+    if toks[j] in w.DURATION_HOUR:  # بعد ساعة: in an hour (not بعد الساعة 3: after three)
+        return (60, j + 1) if j + 1 == len(toks) or read_number(toks, j + 1) is None else None
+    count: tuple[int, int] | None
+    count = (1, j + 1) if toks[j] in ("a", "an") else read_number(toks, j)
+    if count is None or count[1] >= len(toks):
+        return None
+    value, k = count
+    # "two and a half hours" / "deux heures et demie"
+    half = next((h for h in w.DURATION_HALF if phrase_at(toks, k, h)), ())
+    k += len(half)
+    unit = toks[k] if k < len(toks) else ""
+    if among(unit, w.MINUTE_UNITS) and not half:
+        return value, k + 1
+    if among(unit, w.DURATION_HOURS) or unit in w.DURATION_HOUR:
+        end = k + 1
+        if not half:
+            half = next((h for h in w.DURATION_HALF if phrase_at(toks, end, h)), ())
+            end += len(half)
+        return 60 * value + (30 if half else 0), end
     return None

@@ -10,6 +10,7 @@ from realtime.dialogue.when import words as w
 from realtime.dialogue.when.reading import (
     among,
     day_number,
+    forms,
     longest,
     looks_like_hour,
     lookup,
@@ -63,6 +64,9 @@ def relative_days(
         # "la mañana" / "por la mañana" is the morning, not tomorrow
         if match and match[0] == ("manana",) and i > 0 and toks[i - 1] in w.MORNING_ARTICLES:
             match = None
+        # "ليوم الخميس", "ليوم 15": for the day of (Darija ليوم alone is today)
+        if match and match[0] in w.FOR_THE_DAY and _names_a_day(toks, i + 1):
+            match = None
         if match is None:
             i += 1
             continue
@@ -72,6 +76,19 @@ def relative_days(
         found.append((i, 2, today + dt.timedelta(days=int(offset))))
         i += len(phrase)
     return found
+
+
+def _names_a_day(toks: Sequence[str], i: int) -> bool:
+    if i >= len(toks):
+        return False
+    token = toks[i]
+    return (
+        lookup(w.WEEKDAYS, token) is not None
+        or day_number(token) is not None
+        or token.isdigit()
+        or lookup(w.NUMBERS, token) is not None
+        or among(token, w.ORDINAL_ONE)
+    )
 
 
 def in_days(
@@ -115,6 +132,9 @@ def _day_before(toks: Sequence[str], month_at: int) -> tuple[int, int] | None:
         j -= 1
     if j < 0:
         return None
+    compound = _arabic_ordinal(toks, j)
+    if compound is not None:
+        return compound
     day = day_number(toks[j])
     if day is not None:
         return day, j
@@ -123,6 +143,22 @@ def _day_before(toks: Sequence[str], month_at: int) -> tuple[int, int] | None:
             number = read_number(toks, start)
             if number is not None and number[1] == j + 1 and 1 <= number[0] <= 31:
                 return number[0], start
+    return None
+
+
+def _arabic_ordinal(toks: Sequence[str], j: int) -> tuple[int, int] | None:
+    """An Arabic compound ordinal day ending at ``j``: الخامس عشر (15th), الحادي عشر
+    (11th), الثاني والعشرين (22nd): (day, first token)."""
+    if j < 1:
+        return None
+    tens = 10 if among(toks[j], w.TEENS_AFTER) else None
+    if tens is None:
+        tens = next((w.ORDINAL_TENS[f] for f in forms(toks[j]) if f in w.ORDINAL_TENS), None)
+    if tens is None:
+        return None
+    unit = 1 if among(toks[j - 1], w.ORDINAL_ONE) else lookup(w.ORDINAL_DAYS, toks[j - 1])
+    if unit is not None and 1 <= unit <= 9 and tens + unit <= 31:
+        return tens + unit, j - 1
     return None
 
 

@@ -9,15 +9,24 @@ from realtime.dialogue.when import words as w
 from resolvers.textnorm import variants
 
 
+def forms(token: str) -> tuple[str, ...]:
+    """The token's clitic-free forms, and for لل (to the) the form with its article:
+    للاثنين is الاثنين (to Monday), not اثنين (two)."""
+    found = variants(token)
+    if token.startswith("لل") and len(token) > 4:
+        found = ("ال" + token[2:], *found)
+    return found
+
+
 def lookup(table: dict[str, int], token: str) -> int | None:
-    for form in variants(token):
+    for form in forms(token):
         if form in table:
             return table[form]
     return None
 
 
 def among(token: str, words: frozenset[str]) -> bool:
-    return any(form in words for form in variants(token))
+    return any(form in words for form in forms(token))
 
 
 def phrase_at(toks: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:

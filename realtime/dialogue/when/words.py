@@ -95,10 +95,22 @@ TENS_JOIN = frozenset(_fold("et and y و"))  # vingt et un, twenty and one, trei
 ORDINAL_DAYS = _table(
     {
         1: ("premier", "first", "primero", "1er", "1re", "الأول"),
-        2: ("second", "deuxième", "segundo"),
-        3: ("third", "troisième", "tercero"),
+        2: ("second", "deuxième", "segundo", "الثاني"),
+        3: ("third", "troisième", "tercero", "الثالث"),
+        4: ("الرابع",),
+        5: ("الخامس",),
+        6: ("السادس",),
+        7: ("السابع",),
+        8: ("الثامن",),
+        9: ("التاسع",),
+        10: ("العاشر",),
+        20: ("العشرين",),
+        30: ("الثلاثين",),
     }
 )
+# Arabic compound ordinals of days: الحادي عشر (11th), الخامس عشر (15th), الثاني والعشرين.
+ORDINAL_ONE = frozenset(_fold("الحادي"))
+ORDINAL_TENS = {_fold("العشرين")[0]: 20, _fold("عشرين")[0]: 20, _fold("الثلاثين")[0]: 30}
 
 # Minutes after the hour, and before it (negative): "et demie", "moins le quart", "والنصف".
 MINUTE_PHRASES = {
@@ -146,6 +158,10 @@ HOUR_CUES = frozenset(
 HOUR_CUES_ARABIZI = frozenset(_fold("m3a ma3a m3 3la ala f fi ssa3a sa3a lsa3a fl"))
 HOUR_UNITS = frozenset(_fold("h heure heures heur hr hrs hours oclock horas hora"))
 HOUR_UNIT_PHRASES = frozenset({_fold("o clock")})
+# Between the two ends of a range of clock times: "from 3 to 5 pm", "de 3 a 5".
+RANGE_JOINS = frozenset(_fold("to till until à a au hasta إلى الى حتى"))
+RANGE_JOINS_AFTER_FROM = frozenset(_fold("l ل and et y و w"))  # "mn 10 l 11", "between 2 and 4"
+RANGE_FROM = frozenset(_fold("from de desde entre between من mn men"))
 # A number followed by these is a quantity, not an hour ("à deux personnes", "10 minutes").
 NOT_HOUR_AFTER = frozenset(
     _fold(
@@ -194,7 +210,7 @@ RELATIVE_DAYS = _phrases(
             *("هذا المساء", "هذا الصباح", "had l3chiya", "had sba7", "هاد العشية"),
         ),
         "1": (
-            *("demain", "tomorrow", "mañana", "غدا", "غد", "بكرة", "غدوة", "غدوا"),
+            *("demain", "tomorrow", "mañana", "غدا", "غد", "الغد", "بكرة", "غدوة", "غدوا"),
             *("ghda", "ghedda", "ghadda", "ghedwa", "ghdwa", "ghdda", "ghada", "rhda"),
             # as typed in a chat or misheard: SMS forms and one-letter slips
             *("tmrw", "tmr", "tmrow", "2moro", "2morrow", "2morow", "tomorow", "tommorow"),
@@ -209,6 +225,7 @@ RELATIVE_DAYS = _phrases(
         ),
     }
 )
+FOR_THE_DAY = frozenset({_fold("ليوم"), _fold("ليوما")})  # ليوم الخميس: for Thursday
 # "la mañana" is the morning, not tomorrow.
 MORNING_ARTICLES = frozenset(_fold("la"))
 
@@ -255,7 +272,7 @@ MONTHS = _table(
     }
 )
 DAY_ARTICLES = frozenset(_fold("le the el nhar يوم نهار"))
-OF_WORDS = frozenset(_fold("de of"))
+OF_WORDS = frozenset(_fold("de of من"))
 
 # "in three days", "dans deux semaines", "بعد يومين"
 IN_WORDS = frozenset(_fold("dans in en dentro بعد ba3d b3d"))
@@ -267,3 +284,30 @@ WEEK_UNITS = frozenset(
 MONTH_UNITS = frozenset(_fold("mois month months mes meses شهر أشهر شهور chhar chhour"))
 DUAL_DAYS = frozenset(_fold("يومين"))
 DUAL_WEEKS = frozenset(_fold("أسبوعين اسبوعين سيمانتين"))
+
+# A moment counted from now: "dans une heure", "in 20 minutes", "dentro de media hora",
+# "بعد ساعة", "mn ba3d nss sa3a". The word before the amount, then the amount.
+SOON_WORDS = frozenset(_fold("dans in en dentro within ici بعد خلال غضون ba3d b3d"))
+SOON_SKIP = frozenset(_fold("de"))  # dentro de, d'ici
+SHIFT_WORDS = frozenset(("d", "by"))  # "d'une heure", "by an hour": moved by, not at
+DURATION_HOURS = frozenset(_fold("heure heures hour hours hora horas ساعات sa3at swaye3"))
+DURATION_HOUR = frozenset(_fold("ساعة sa3a sa3 saa"))  # one hour by the word alone
+DURATION_PHRASES = {
+    _fold(p): m
+    for m, ps in {
+        30: (
+            *("demi heure", "une demi heure", "half an hour", "a half hour", "half hour"),
+            *("media hora", "una media hora", "نص ساعة", "نصف ساعة", "ns sa3a", "nss sa3a"),
+            *("nos sa3a", "noss sa3a", "nass sa3a", "nes sa3a"),
+        ),
+        15: (
+            *("quart d heure", "un quart d heure", "quarter of an hour", "a quarter of an hour"),
+            *("a quarter hour", "cuarto de hora", "un cuarto de hora", "ربع ساعة"),
+            *("rob3 sa3a", "rb3 sa3a", "rbe3 sa3a", "reb3 sa3a"),
+        ),
+        120: ("ساعتين", "sa3tin", "sa3tayn", "couple of hours", "a couple of hours"),
+        90: ("ساعة ونص", "ساعة و نص", "sa3a w nss", "sa3a o nss", "sa3a w ns", "hora y media"),
+    }.items()
+    for p in ps
+}
+DURATION_HALF = frozenset({_fold("et demie"), _fold("and a half"), _fold("y media")})
