@@ -87,13 +87,14 @@ def pct(hits: int, total: int) -> str:
 
 
 def acts(turns: list[dict[str, Any]]) -> dict[str, float]:
-    model = default_model()
+    now = NOW.replace(tzinfo=None)
     by_group: dict[str, list[bool]] = defaultdict(list)
     by_language: dict[str, list[bool]] = defaultdict(list)
     by_act: dict[str, list[bool]] = defaultdict(list)
     confusion: Counter[tuple[str, str]] = Counter()
     for turn in turns:
-        predicted = model.predict(turn["text"]).intent
+        # the act the agent works from: the classifier's, read with the turn's language
+        predicted = hear(turn["text"], now, turn["language"]).act.intent
         right = predicted == turn["intent"]
         by_group[group(turn)].append(right)
         by_language[turn["language"]].append(right)

@@ -56,6 +56,7 @@ _MAX_MISSES = 2  # after this many misunderstandings in a row, say what the agen
 ACT_MIN = 0.45
 SURE = 0.75
 KB_MIN = 0.5
+YES_MIN = 0.2  # a turn opening with "yes" is a yes to an offer when affirm is this likely
 # Acts that set the caller's goal (a question only when there is no other goal yet).
 _GOALS = frozenset(
     {
@@ -179,7 +180,8 @@ class _Turn:
     async def _answer_offer(self, offer: str, act: str | None, heard: Heard) -> AgentTurn | None:
         """A yes or a no to what the agent has just asked ("shall I put you through?",
         "anything else?", "shall I end the call?"); None when the turn is something else."""
-        if act == "affirm":
+        # "yes please, tomorrow at 10am": a yes that goes on with the task's details
+        if act == "affirm" or (heard.opens_with("yes") and heard.act.p("affirm") >= YES_MIN):
             return await self._accept(offer, heard)
         if offer in ("more", "end") and act == "goodbye":
             return await self._goodbye()

@@ -73,6 +73,40 @@ CANCEL = (
     *("cancelar", "anular", "olvídalo", "déjalo"),
     *("إلغاء", "ألغي", "الغي", "نلغي", "بلاش", "nlghi", "lghi", "blach", "safi blach"),
 )
+# Moving a booking: cues for the act classifier (a new booking names no change).
+CHANGE = (
+    *("décaler", "décal*", "déplacer", "déplac*", "reporter", "repousser", "repouss*"),
+    *("avancer", "changer", "chang*", "modifier", "modifi*", "bouger", "mettre plutôt"),
+    *("move", "moving", "reschedule", "resched*", "push back", "bring forward", "postpone*"),
+    *("change my", "switch my", "shift my", "make it"),
+    *("cambiar", "cambi*", "mover", "aplazar", "aplaz*", "adelantar", "adelant*", "retrasar"),
+    *("retras*", "posponer", "pospon*", "correr la", "pasar la cita", "pasarla"),
+    *("تغيير", "أغير", "اغير", "نغير", "تأجيل", "أأجل", "نأجل", "أجل", "نقل", "أنقل"),
+    *("تبديل", "نبدل", "بدلو", "نأخر", "نقدم", "نبدلو"),
+    *("bdel", "nbdel", "nbeddel", "beddel", "nbedel", "bdl", "nbdl", "n2ajjel", "najjel"),
+    *("2ajjel", "n2ajel", "ghayar", "nghayar", "nghayer", "7ewel", "n7ewel", "n2akher"),
+    *("nqdem", "n9dem", "nredo", "nraj3o", "nrej3o"),
+)
+# The caller fixing what they just said.
+CORRECTION = (
+    *("plutôt", "pardon", "je me suis trompé", "je me suis trompée", "en fait", "non pas"),
+    *("je voulais dire", "je veux dire", "erreur", "correction", "je rectifie"),
+    *("i meant", "i mean", "sorry i meant", "actually", "my mistake", "correction"),
+    *("not that", "rather", "scratch that", "wait no"),
+    *("quise decir", "quiero decir", "perdón", "me equivoqué", "mejor", "en realidad"),
+    *("digo", "corrijo", "perdona"),
+    *("أقصد", "قصدي", "اقصد", "عفوا", "غلطت", "أخطأت", "بل", "لا لا", "سمح لي", "سمحلي"),
+    *("smeh lia", "sm7 lia", "sme7 lia", "qsdi", "9sdi", "9esdi", "ghlt", "ghlat", "ghalt"),
+    *("bghit ngoul", "bghit nqol", "بغيت نقول"),
+)
+# A booking the caller already has: "mon rendez-vous", "my appointment", "موعدي".
+MINE = (
+    *("mon rendez-vous", "mon rdv", "ma réservation", "mon rendez vous", "ma résa"),
+    *("my appointment", "my booking", "my reservation", "my slot"),
+    *("mi cita", "mi reserva", "mi turno", "la cita que tengo"),
+    *("موعدي", "حجزي", "الموعد ديالي", "الموعد اللي عندي", "عندي موعد"),
+    *("rdv dyali", "lmaw3id dyali", "maw3id dyali", "3ndi rdv", "3endi rdv", "3ndi maw3id"),
+)
 GOODBYE = (
     *("au revoir", "aurevoir", "bonne journée", "bonne soirée", "à bientôt", "c'est tout"),
     *("goodbye", "good bye", "bye", "bye bye", "see you", "have a nice day", "that's all"),
@@ -215,6 +249,9 @@ INTENTS = Lexicon(
         "transfer_who": TRANSFER_WHO,
         "callback": CALLBACK,
         "cancel": CANCEL,
+        "change": CHANGE,
+        "correction": CORRECTION,
+        "mine": MINE,
         "goodbye": GOODBYE,
         "thanks": THANKS,
         "yes": YES,

@@ -10,7 +10,7 @@ the date reader which language to try for written dates, and the logs what was h
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import phonenumbers
@@ -22,6 +22,8 @@ from realtime.dialogue.nlu.features import cues
 from realtime.dialogue.nlu.model import Prediction
 from realtime.dialogue.nlu.model import default as act_model
 from realtime.dialogue.when import When, read_when
+from realtime.dialogue.when.reading import lookup
+from realtime.dialogue.when.words import NUMBERS
 from resolvers.textnorm import is_arabic, normalize, tokens
 
 # What is analysed of one turn: a spoken turn is a few hundred characters; a pasted page
@@ -75,6 +77,11 @@ class Heard:
     def has(self, *groups: str) -> bool:
         return any(group in self.matches for group in groups)
 
+    def opens_with(self, group: str) -> bool:
+        """Whether the turn's first words are of ``group`` ("yes please, tomorrow at 10")."""
+        spans = self.matches.spans.get(group) or []
+        return bool(spans) and spans[0][0] == 0
+
     @property
     def wants_transfer(self) -> bool:
         """ "un conseiller", or "parler à quelqu'un" (the person just after the verb: "je
@@ -105,6 +112,23 @@ class Heard:
         )
 
 
+DENY_MIN = 0.15  # how likely a no must be for a correction without a new value to be one
+
+
+def _gives_value(heard: Heard) -> bool:
+    """Whether the turn states a value a correction could put in place: a day, a time, a
+    name, a phone number, an amount or any number (a party size)."""
+    return bool(
+        heard.when.date
+        or heard.when.time
+        or heard.name
+        or heard.phone
+        or heard.budget
+        or any(ch.isdigit() for ch in heard.text)
+        or any(lookup(NUMBERS, t) is not None for t in heard.toks)
+    )
+
+
 def hear(
     text: str,
     now_local: dt.datetime,
@@ -119,7 +143,7 @@ def hear(
     spoken = detect_language(toks, matches, language)
     when = read_when(text, spoken, now_local, bare_hour=expecting_time, part_hint=part_hint)
     act = act_model().predict(text, cues(text, toks, matches, when))
-    if act.p("booking_change") >= 0.2:  # likely a change: "de jeudi à vendredi" goes to Friday
+    if act.p("booking_change") >= 0.4:  # likely a change: "de jeudi à vendredi" goes to Friday
         when = when.moved()
     heard = Heard(
         text,
@@ -135,6 +159,9 @@ def hear(
         timeline=bant.timeline(text, now_local.date()),
         authority=bant.authority(text),
     )
+    if act.intent == "correction" and act.p("deny") >= DENY_MIN and not _gives_value(heard):
+        # a correction replaces a value; "non, 10h c'est trop tôt pour moi" gives none: a no
+        heard.act = replace(act, intent="deny", confidence=act.p("deny"))
     heard.signals = {
         "need": heard.act.intent == "lead_info" or heard.has("need"),
         "timeline": heard.timeline is not None,

@@ -541,3 +541,39 @@ def test_a_range_starts_at_its_first_end(
         date,
         time,
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "date", "time"),
+    [
+        (
+            "mon rendez-vous de jeudi 15h, vous pouvez le décaler d'une heure ?",
+            "fr",
+            THURSDAY,
+            "16:00",
+        ),
+        (
+            "j'ai rendez-vous jeudi, je voudrais le repousser d'une semaine",
+            "fr",
+            "2026-12-03",
+            None,
+        ),
+        ("my appointment is tomorrow at 3, can you push it back an hour?", "en", TOMORROW, "16:00"),
+        ("my appointment's at 2, can I come an hour earlier?", "en", None, "13:00"),
+        ("tengo cita mañana a las 3, ¿me la pueden retrasar una hora?", "es", TOMORROW, "16:00"),
+        ("mi cita del jueves, ¿se puede pasar una semana más tarde?", "es", "2026-12-03", None),
+        ("موعدي غدا الساعة 3، أريد تأخيره بساعة", "ar", TOMORROW, "16:00"),
+        ("أريد تأجيل موعد الخميس يومين", "ar", SATURDAY, None),
+        ("rdv dyali ghda m3a 3, bghit nqdmo b sa3a", "ary", TOMORROW, "14:00"),
+        ("موعد بيوم الخميس", "ar", THURSDAY, None),  # on Thursday, not by a day
+        ("à une heure", "fr", None, "13:00"),  # one o'clock, not an hour
+    ],
+)
+def test_a_booking_moved_by_an_amount_goes_that_far(
+    text: str, language: str, date: str | None, time: str | None
+) -> None:
+    found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30)).moved()  # noqa: DTZ001
+    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
+        date,
+        time,
+    )

@@ -82,6 +82,8 @@ def cues(text: str, toks: Sequence[str], matches: Matches, when: When) -> list[s
         out.append("t:time")
     if when.part:
         out.append("t:part")
+    if when.date_to or when.time_to or when.shift:
+        out.append("t:to")  # two moments: "de jeudi à vendredi", "vendredi au lieu de jeudi"
     return out * 2
 
 

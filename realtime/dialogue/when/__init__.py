@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from realtime.dialogue.when import days
-from realtime.dialogue.when.clock import clock_times, part_of_day, soon
+from realtime.dialogue.when.clock import clock_times, part_of_day, shifts, soon
 from realtime.dialogue.when.fallback import dateparser_date, search_dates
+from realtime.dialogue.when.words import HOUR_CUES, HOUR_CUES_ARABIZI
 from resolvers.textnorm import normalize, tokens
 
 _CORRECTIONS = frozenset(
@@ -53,10 +54,21 @@ class When:
     part: str | None = None
     date_to: dt.date | None = None
     time_to: dt.time | None = None
+    shift: int | None = None  # minutes a moment is moved by ("d'une heure", "a week later")
 
     def moved(self) -> "When":
-        """The moment a booking being changed goes to."""
-        return replace(self, date=self.date_to or self.date, time=self.time_to or self.time)
+        """The moment a booking being changed goes to: the last one named, else the one
+        named moved by the shift ("mon rendez-vous de jeudi 15h, décalez-le d'une heure")."""
+        day, clock = self.date_to or self.date, self.time_to or self.time
+        if self.shift and not (self.date_to or self.time_to):
+            if abs(self.shift) >= 24 * 60:
+                day = day and day + dt.timedelta(minutes=self.shift)
+            elif clock:
+                moment = dt.datetime.combine(day or dt.date(2000, 1, 1), clock)
+                moment += dt.timedelta(minutes=self.shift)
+                day = day and moment.date()
+                clock = moment.time()
+        return replace(self, date=day, time=clock)
 
 
 def parse_when(
@@ -94,6 +106,7 @@ def read_when(
     ):
         dates += reader(toks, used, today)
     part = part_of_day(toks) or part_hint
+    moves = shifts(toks, used)
     later = soon(toks, used, now_local)
     dates += [(pos, 0, moment.date()) for pos, moment in later]
     # A lone number answers "at what time?"; in a longer turn it counts something.
@@ -111,6 +124,7 @@ def read_when(
         part if part in ("morning", "afternoon", "evening") else None,
         day_to if day_to != day else None,
         clock_to if clock_to != clock else None,
+        moves[-1] if moves else None,
     )
 
 
@@ -137,9 +151,18 @@ _WARM_UP = {
 def _instead(toks: Sequence[str], pos: int) -> bool:
     """Whether the moment at ``pos`` is the one the caller does not want: "vendredi au lieu
     de jeudi", "instead of Thursday", "en vez del jueves", "بدل الخميس", "blast lkhmis"."""
+    end = pos
+    while end > 0 and pos - end < 2 and _is_cue(toks[end - 1]):
+        end -= 1  # "au lieu de 15h", "بدلا من الساعة الرابعة", "bdal m3a 4"
     return any(
-        pos >= len(phrase) and tuple(toks[pos - len(phrase) : pos]) == phrase for phrase in _INSTEAD
+        at >= len(phrase) and tuple(toks[at - len(phrase) : at]) == phrase
+        for phrase in _INSTEAD
+        for at in {pos, end}
     )
+
+
+def _is_cue(token: str) -> bool:
+    return token in HOUR_CUES or token in HOUR_CUES_ARABIZI or token in ("las", "the", "le")
 
 
 def _choose(

@@ -77,8 +77,8 @@ def _minutes_after(toks: Sequence[str], j: int, had_unit: bool) -> tuple[int, in
     if j >= len(toks):
         return None
     k = j
-    if toks[j] in ("y", "و", "oh") and j + 1 < len(toks):
-        k = j + 1  # "diez y diez", "ten oh five", "العاشرة و 10 دقائق"
+    if toks[j] in w.MINUTES_JOIN and j + 1 < len(toks):
+        k = j + 1  # "diez y diez", "ten oh five", "العاشرة و 10 دقائق", "m3a 4 o 20"
     number = read_number(toks, k)
     if number is None:
         return None
@@ -89,10 +89,13 @@ def _minutes_after(toks: Sequence[str], j: int, had_unit: bool) -> tuple[int, in
         and not among(toks[end], w.MINUTE_UNITS)
     ):
         return None  # "à 10h 5 personnes"
+    unit_next = end < len(toks) and among(toks[end], w.MINUTE_UNITS)
     if toks[j] == "oh":
         minutes = minutes if minutes < 10 else -1
     elif k == j and not had_unit and minutes < 10:
         return None  # "at ten 2 people" is not 10:02
+    elif k > j and minutes < 10 and toks[k].isdigit() and not unit_next:
+        return None  # "bin 2 w 4" is a range, not 2:04 ("diez y cinco", "و 5 دقائق" are)
     if not 0 <= minutes <= 59:
         return None
     if end < len(toks) and among(toks[end], w.MINUTE_UNITS):
@@ -170,9 +173,8 @@ def _complete(
     meridiem = hour.meridiem
     if meridiem is None and j < len(toks) and toks[j] in ("am", "pm"):
         meridiem, j = toks[j], j + 1
-    cued = start > 0 and (
-        among(toks[start - 1], w.HOUR_CUES) or toks[start - 1] in w.HOUR_CUES_ARABIZI
-    )
+    cue_at = start - 2 if start > 1 and toks[start - 1] in w.ARTICLES_APART else start - 1
+    cued = cue_at >= 0 and (among(toks[cue_at], w.HOUR_CUES) or toks[cue_at] in w.HOUR_CUES_ARABIZI)
     part_next = j < len(toks) and longest(toks, j, w.PARTS) is not None
     clue = hour.strong or had_unit or cued or meridiem or before or part_next or bare_hour
     ranged = start > 0 and among(toks[start - 1], w.RANGE_FROM)
@@ -213,14 +215,6 @@ def soon(toks: Sequence[str], used: list[bool], now: dt.datetime) -> list[tuple[
     heure" after "dans" is not one o'clock."""
     found: list[tuple[int, dt.datetime]] = []
     for i, token in enumerate(toks[:-1]):
-        if token in w.SHIFT_WORDS and not used[i] and not (i and toks[i - 1] == "partir"):
-            # "avancer d'une heure", "push it back by two hours": a shift of a moment the
-            # caller does not name, not one o'clock; its words are no clock time.
-            amount = _duration(toks, i + 1)
-            if amount is not None:
-                for k in range(i, amount[1]):
-                    used[k] = True
-            continue
         if used[i] or not among(token, w.SOON_WORDS):
             continue
         j = i + 1
@@ -265,4 +259,75 @@ def _duration(toks: Sequence[str], j: int) -> tuple[int, int] | None:
             half = next((h for h in w.DURATION_HALF if phrase_at(toks, end, h)), ())
             end += len(half)
         return 60 * value + (30 if half else 0), end
+    return None
+
+
+def shifts(toks: Sequence[str], used: list[bool]) -> list[int]:
+    """Moves by an amount, in minutes (negative: earlier): "décaler d'une heure", "push it
+    back an hour", "une semaine plus tard", "retrasar una hora", "تأخير موعدي ساعة". Read
+    before clock times, so "une heure" here is not one o'clock."""
+    earlier = any(t.startswith(w.EARLIER) for t in toks)
+    verb_at = [k for k, t in enumerate(toks) if t.startswith(w.SHIFT_VERBS)]
+    found = []
+    i = 0
+    while i < len(toks):
+        if used[i]:
+            i += 1
+            continue
+        by = toks[i] in w.SHIFT_WORDS and not (i and toks[i - 1] == "partir")
+        amount = _span(toks, i + 1 if by else i)
+        by = by or (
+            amount is not None
+            and toks[i].startswith("ب")
+            and amount[1] == i + 1
+            and not (i + 1 < len(toks) and lookup(w.WEEKDAYS, toks[i + 1]) is not None)
+        )  # بساعة: by an hour (بيوم الخميس: on Thursday)
+        if amount is None:
+            i += 1
+            continue
+        minutes, end = amount
+        said = end < len(toks) and (among(toks[end], w.LATER) or toks[end].startswith(w.EARLIER))
+        if end + 1 < len(toks) and tuple(toks[end : end + 2]) in w.LATER_PHRASES:
+            said, end = True, end + 2
+        elif said:
+            end += 1
+        after_verb = any(0 < i - k <= 3 for k in verb_at) and toks[i] in w.ONE_WORDS
+        cued = i > 0 and (among(toks[i - 1], w.HOUR_CUES) or toks[i - 1] in w.HOUR_CUES_ARABIZI)
+        if not (by or said or after_verb) or cued:
+            i += 1
+            continue
+        for k in range(i, end):
+            used[k] = True
+        found.append(-minutes if earlier else minutes)
+        i = end
+    return found
+
+
+def _span(toks: Sequence[str], j: int) -> tuple[int, int] | None:
+    """An amount of time or of days at ``j``: (minutes, next index)."""
+    if j >= len(toks):
+        return None
+    if toks[j].startswith("ب") and len(toks[j]) > 3:  # بساعة, بيوم: by an hour, a day
+        rest = _span([toks[j][1:], *toks[j + 1 : j + 2]], 0)
+        if rest is not None and rest[1] == 1:
+            return rest[0], j + 1
+    amount = _duration(toks, j)
+    if amount is not None:
+        return amount
+    if among(toks[j], w.DAY_ALONE):
+        return 24 * 60, j + 1
+    if among(toks[j], w.DUAL_DAYS):
+        return 2 * 24 * 60, j + 1
+    if among(toks[j], w.DUAL_WEEKS):
+        return 14 * 24 * 60, j + 1
+    if among(toks[j], w.WEEK_ALONE):
+        return 7 * 24 * 60, j + 1
+    count = (1, j + 1) if toks[j] in ("a", "an") else read_number(toks, j)
+    if count is None or count[1] >= len(toks):
+        return None
+    value, k = count
+    if among(toks[k], w.DAY_UNITS):
+        return value * 24 * 60, k + 1
+    if among(toks[k], w.WEEK_UNITS):
+        return value * 7 * 24 * 60, k + 1
     return None

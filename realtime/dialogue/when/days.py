@@ -197,10 +197,30 @@ def day_month(
         resolved = _calendar_date(today, month, day, year)
         if resolved is None:
             continue
+        # "du 3 au 5 août", "from the 3rd to the 5th of May": the first day is in that month
+        first = _range_start(toks, start)
+        if first is not None and (begins := _calendar_date(today, month, first[0], year)):
+            start = first[1]
+            found.append((start, 3, begins))
         for k in range(start, end):
             used[k] = True
-        found.append((start, 3, resolved))
+        found.append((start if first is None else end - 1, 3, resolved))
     return found
+
+
+def _range_start(toks: Sequence[str], day_at: int) -> tuple[int, int] | None:
+    """The day of the month before "au", "to", "al" that starts a range ending at
+    ``day_at``: (day, its position)."""
+    j = day_at - 1
+    if j >= 1 and toks[j] == "the":
+        j -= 1
+    if j < 1 or not among(toks[j], w.RANGE_TO):
+        return None
+    k = j - 1
+    if k >= 1 and toks[k] == "the":
+        k -= 1
+    day = day_number(toks[k])
+    return (day, k) if day is not None and not looks_like_hour(toks, k) else None
 
 
 def _next_day_of_month(today: dt.date, day: int) -> dt.date | None:
@@ -229,13 +249,15 @@ def weekdays(
             used[i + 1] = used[i + 2] = True
         ahead = (weekday - today.weekday()) % 7 or 7
         found.append((i, 2, today + dt.timedelta(days=ahead)))
-        # "vendredi 4": the weekday names a day of the month
-        if i + 1 < len(toks) and not used[i + 1]:
-            day = day_number(toks[i + 1])
-            if day is not None and not looks_like_hour(toks, i + 1):
+        # "vendredi 4", "Friday the 4th": the weekday names a day of the month
+        at = i + 2 if i + 2 < len(toks) and toks[i + 1] == "the" else i + 1
+        if at < len(toks) and not used[at]:
+            day = day_number(toks[at])
+            if day is not None and not looks_like_hour(toks, at):
                 resolved = _next_day_of_month(today, day)
                 if resolved is not None:
-                    used[i + 1] = True
+                    for k in range(i + 1, at + 1):
+                        used[k] = True
                     found.append((i, 3, resolved))
     return found
 

@@ -154,14 +154,19 @@ MINUTE_UNITS = frozenset(_fold("minutes minute min minutos دقائق دقيقة
 # What around a number makes it a clock time.
 HOUR_CUES = frozenset(
     _fold("at a à vers around about las la للساعة الساعة ساعة مع على حوالي after après después")
-)  # "after 6" is 18:00: the start of what the caller can do
-HOUR_CUES_ARABIZI = frozenset(_fold("m3a ma3a m3 3la ala f fi ssa3a sa3a lsa3a fl"))
+    + _fold("before avant antes قبل")
+)  # "after 6" is 18:00: the start of what the caller can do; "before 10" is 10:00
+HOUR_CUES_ARABIZI = frozenset(_fold("m3a ma3a m3 3la ala f fi ssa3a sa3a lsa3a fl qbel 9bel"))
 HOUR_UNITS = frozenset(_fold("h heure heures heur hr hrs hours oclock horas hora"))
 HOUR_UNIT_PHRASES = frozenset({_fold("o clock")})
 # Between the two ends of a range of clock times: "from 3 to 5 pm", "de 3 a 5".
 RANGE_JOINS = frozenset(_fold("to till until à a au hasta إلى الى حتى"))
-RANGE_JOINS_AFTER_FROM = frozenset(_fold("l ل and et y و w"))  # "mn 10 l 11", "between 2 and 4"
-RANGE_FROM = frozenset(_fold("from de desde entre between من mn men"))
+# "mn 10 l 11", "between 2 and 4", "bin 2 w 4"
+RANGE_JOINS_AFTER_FROM = frozenset(_fold("l ل and et y و w o ou u"))
+RANGE_FROM = frozenset(_fold("from de desde entre between من mn men بين bin bine"))
+# Arabizi's article written apart: "m3a l wa7da", "3la l 3"
+ARTICLES_APART = frozenset(("l", "el"))
+MINUTES_JOIN = frozenset(("y", "و", "oh", "o", "w", "ou", "u"))  # "m3a 4 o 20", "diez y diez"
 # A number followed by these is a quantity, not an hour ("à deux personnes", "10 minutes").
 NOT_HOUR_AFTER = frozenset(
     _fold(
@@ -205,6 +210,7 @@ RELATIVE_DAYS = _phrases(
             *("aujourd'hui", "aujourdhui", "today", "hoy", "اليوم", "ليوم", "ليوما"),
             *("lyoum", "lyouma", "lyom", "lyoma", "liyoum", "lioum", "el youm"),
             *("ce soir", "ce matin", "cet après-midi", "tonight", "this morning"),
+            *("cet aprem", "cet aprèm", "cette après-midi", "cette aprem"),
             *("this afternoon", "this evening", "esta mañana", "esta tarde", "esta noche"),
             *("auj", "ajd", "aujourdui", "aujourd8", "2day", "tday"),  # typed or misheard
             *("هذا المساء", "هذا الصباح", "had l3chiya", "had sba7", "هاد العشية"),
@@ -271,7 +277,8 @@ MONTHS = _table(
         12: ("décembre", "december", "diciembre", "ديسمبر", "دجنبر"),
     }
 )
-DAY_ARTICLES = frozenset(_fold("le the el nhar يوم نهار"))
+RANGE_TO = frozenset(_fold("au to till until al hasta إلى الى حتى"))  # du 3 au 5 août
+DAY_ARTICLES = frozenset(_fold("le du au the el del día nhar يوم نهار"))
 OF_WORDS = frozenset(_fold("de of من"))
 
 # "in three days", "dans deux semaines", "بعد يومين"
@@ -287,9 +294,29 @@ DUAL_WEEKS = frozenset(_fold("أسبوعين اسبوعين سيمانتين"))
 
 # A moment counted from now: "dans une heure", "in 20 minutes", "dentro de media hora",
 # "بعد ساعة", "mn ba3d nss sa3a". The word before the amount, then the amount.
-SOON_WORDS = frozenset(_fold("dans in en dentro within ici بعد خلال غضون ba3d b3d"))
+SOON_WORDS = frozenset(_fold("dans in en dentro within ici بعد خلال غضون ba3d b3d hna هنا"))
 SOON_SKIP = frozenset(_fold("de"))  # dentro de, d'ici
-SHIFT_WORDS = frozenset(("d", "by"))  # "d'une heure", "by an hour": moved by, not at
+SHIFT_WORDS = frozenset(("d", "by", "b"))  # "d'une heure", "by an hour", "b sa3a": by
+# Verbs that move a moment, and those that move it earlier, by the start of the word
+# (décale, décaler, décalez; تأخيره: delay it; n2akhro).
+SHIFT_VERBS = (
+    *_fold("décal repouss retard avanc push move retras adelant mover pospon aplaz"),
+    *_fold("تأخير تأجيل تقديم نأخر نقدم أأخر أقدم أخر قدم نأجل"),
+    *_fold("n2akh nakh 2akh n9dm n9dem nqdm nqdem 9dem"),
+)
+EARLIER = (
+    *_fold("tôt tot earlier forward avanc temprano adelant"),
+    *_fold("تقديم نقدم أقدم قدم بكري n9dm n9dem nqdm nqdem 9dem bekri bkri"),
+)
+LATER = frozenset(_fold("later tard después despues بعد ba3d"))
+LATER_PHRASES = frozenset(
+    {_fold("más tarde"), _fold("plus tard"), _fold("من بعد"), _fold("mn ba3d")}
+)
+ONE_WORDS = frozenset(
+    _fold("a an one un une una uno ساعة ساعه يوم نهار أسبوع اسبوع sa3a nhar يومين ساعتين")
+)
+DAY_ALONE = frozenset(_fold("يوم نهار nhar"))  # بيوم: by a day
+WEEK_ALONE = frozenset(_fold("أسبوع اسبوع simana"))
 DURATION_HOURS = frozenset(_fold("heure heures hour hours hora horas ساعات sa3at swaye3"))
 DURATION_HOUR = frozenset(_fold("ساعة sa3a sa3 saa"))  # one hour by the word alone
 DURATION_PHRASES = {
