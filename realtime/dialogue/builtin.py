@@ -56,6 +56,7 @@ _MAX_MISSES = 2  # after this many misunderstandings in a row, say what the agen
 ACT_MIN = 0.45
 SURE = 0.75
 KB_MIN = 0.5
+QUESTION_MIN = 0.25  # an unsure turn that asks is looked up when a question is this likely
 YES_MIN = 0.2  # a turn opening with "yes" is a yes to an offer when affirm is this likely
 # Acts that set the caller's goal (a question only when there is no other goal yet).
 _GOALS = frozenset(
@@ -268,7 +269,9 @@ class _Turn:
             if heard.has("greeting") and not heard.asks:
                 return self.reply("greeting", self.say("greet"))
             return self.reply("chitchat", self.say("assistant" if heard.asks else "listening"))
-        if heard.act.kb >= KB_MIN:  # unsure what it is, but it asks: a look-up is harmless
+        # Unsure what it is, but it asks: a look-up is harmless (it answers only above the
+        # similarity threshold; else the agent says it does not know and offers a person).
+        if heard.act.kb >= KB_MIN or (heard.asks and heard.act.p("question") >= QUESTION_MIN):
             answer = await self._look_up(heard)
             return self.reply("faq", answer or self._no_info())
         misses = _count(self.state.get("misses")) + 1

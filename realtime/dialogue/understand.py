@@ -107,7 +107,7 @@ class Heard:
         question word or topic, or a question mark on words other than "allô ? oui"."""
         if self.has("question", *TOPICS):
             return True
-        return "?" in self.text and any(
+        return ("?" in self.text or "؟" in self.text) and any(
             not INTENTS.knows(t) and t not in STOPWORDS for t in self.toks
         )
 

@@ -531,9 +531,20 @@ async def test_a_change_goes_to_the_second_time_a_new_booking_starts_at_the_firs
         ("kayn chi blasa ghda mn 2 l 4", "ary", TOMORROW, "14:00"),
         ("je suis libre demain de 15h à 17h", "fr", TOMORROW, "15:00"),
         ("nous serons de 4 à 5 personnes", "fr", None, None),
+        # a part of the day after "d"/"dyal"/"ديال" makes the number an hour
+        ("ghda 10 d sba7", "ary", TOMORROW, "10:00"),
+        ("غدا الجوج ديال العشية", "ary", TOMORROW, "14:00"),
+        ("nhar sebt 4 d l3chiya", "ary", SATURDAY, "16:00"),
+        # a weekday and a number are a date only when that day is that weekday
+        ("samedi 4", "fr", SATURDAY, None),
+        ("vendredi 4", "fr", "2026-12-04", None),
+        # Darija weekdays whose words are numbers or "this" elsewhere
+        ("nhar tlata m3a tlata", "ary", "2026-12-01", "15:00"),
+        ("nhar el had", "ary", "2026-11-29", None),
+        ("ttlata jaya", "ary", "2026-12-01", None),
     ],
 )
-def test_a_range_starts_at_its_first_end(
+def test_ranges_parts_and_weekdays_of_spoken_moments(
     text: str, language: str, date: str | None, time: str | None
 ) -> None:
     found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001

@@ -15,6 +15,7 @@ from realtime.dialogue.when.reading import (
     among,
     longest,
     lookup,
+    part_after,
     phrase_at,
     read_number,
 )
@@ -175,7 +176,7 @@ def _complete(
         meridiem, j = toks[j], j + 1
     cue_at = start - 2 if start > 1 and toks[start - 1] in w.ARTICLES_APART else start - 1
     cued = cue_at >= 0 and (among(toks[cue_at], w.HOUR_CUES) or toks[cue_at] in w.HOUR_CUES_ARABIZI)
-    part_next = j < len(toks) and longest(toks, j, w.PARTS) is not None
+    part_next = part_after(toks, j)
     clue = hour.strong or had_unit or cued or meridiem or before or part_next or bare_hour
     ranged = start > 0 and among(toks[start - 1], w.RANGE_FROM)
     if not clue and not had_unit and j + 1 < len(toks) and _joins(toks[j], ranged):

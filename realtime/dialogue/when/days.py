@@ -239,6 +239,11 @@ def weekdays(
     found = []
     for i, token in enumerate(toks):
         weekday = lookup(w.WEEKDAYS, token)
+        if weekday is None and token in w.AFTER_NHAR:
+            before = i - 2 if i > 1 and toks[i - 1] in ("el", "l") else i - 1
+            after = i + 1 < len(toks) and among(toks[i + 1], w.NEXT_WORDS)
+            if (before >= 0 and toks[before] in w.NHAR) or (after and token not in w.THIS):
+                weekday = w.AFTER_NHAR[token]
         if weekday is None or used[i]:
             continue
         used[i] = True
@@ -255,7 +260,8 @@ def weekdays(
             day = day_number(toks[at])
             if day is not None and not looks_like_hour(toks, at):
                 resolved = _next_day_of_month(today, day)
-                if resolved is not None:
+                # "vendredi 4" names a Friday the 4th; on another weekday it is no date
+                if resolved is not None and resolved.weekday() == weekday:
                     for k in range(i + 1, at + 1):
                         used[k] = True
                     found.append((i, 3, resolved))

@@ -112,4 +112,13 @@ def looks_like_hour(toks: Sequence[str], i: int) -> bool:
         or following in ("am", "pm")
         or among(following, w.NOT_HOUR_AFTER)
         or CLOCK_TOKEN.fullmatch(toks[i]) is not None
+        or part_after(toks, i + 1)  # "sebt 4 d l3chiya": four in the afternoon
     )
+
+
+def part_after(toks: Sequence[str], j: int) -> bool:
+    """Whether a part of the day starts at ``j``, or just after "d", "dyal", "ديال" ("10 d
+    sba7", "الجوج ديال العشية")."""
+    if j < len(toks) and toks[j] in w.OF_PART:
+        j += 1
+    return j < len(toks) and longest(toks, j, w.PARTS) is not None

@@ -164,6 +164,7 @@ RANGE_JOINS = frozenset(_fold("to till until à a au hasta إلى الى حتى"
 # "mn 10 l 11", "between 2 and 4", "bin 2 w 4"
 RANGE_JOINS_AFTER_FROM = frozenset(_fold("l ل and et y و w o ou u"))
 RANGE_FROM = frozenset(_fold("from de desde entre between من mn men بين bin bine"))
+OF_PART = frozenset(_fold("d dyal dial dl ديال د"))  # "10 d sba7": ten in the morning
 # Arabizi's article written apart: "m3a l wa7da", "3la l 3"
 ARTICLES_APART = frozenset(("l", "el"))
 MINUTES_JOIN = frozenset(("y", "و", "oh", "o", "w", "ou", "u"))  # "m3a 4 o 20", "diez y diez"
@@ -247,15 +248,20 @@ WEEKDAYS = _table(
     }
 ) | _table(
     {
-        0: ("tnin", "ltnin", "letnin", "etnin", "ttnin", "lethnine", "l2tnin", "letnine"),
+        0: ("tnin", "ltnin", "letnin", "etnin", "ttnin", "lethnine", "l2tnin", "letnine", "tnine"),
         1: ("ttlat", "ltlat", "tlat"),
         2: ("larb3", "larb3a", "lerb3", "l2arb3a", "larba3", "larbe3"),
-        3: ("lkhmis", "khmis", "lkhamis", "lkhemis", "lekhmis"),
+        3: ("lkhmis", "khmis", "lkhamis", "lkhemis", "lekhmis", "khemis", "khamis"),
         4: ("jem3a", "jjem3a", "ljem3a", "ljm3a", "jm3a", "jjm3a"),
-        5: ("sebt", "ssebt", "ssbt", "lsebt", "sbt"),
-        6: ("l7ed", "l7ad", "7ed", "lhed", "lhad", "l7add"),
+        5: ("sebt", "ssebt", "ssbt", "lsebt", "sbt", "sabt", "ssabt", "lsabt"),
+        6: ("l7ed", "l7ad", "7ed", "lhed", "lhad", "l7add", "l7had", "el7ad"),
     }
 )
+# After "nhar" (day), words that are numbers or "this" elsewhere name a weekday: "nhar
+# tlata" is Tuesday (m3a tlata: at three), "nhar el had" Sunday (had: this).
+AFTER_NHAR = {"tlata": 1, "ttlata": 1, "had": 6, "7ad": 6, "7ed": 6}
+NHAR = frozenset(_fold("nhar نهار"))
+THIS = frozenset(("had",))  # "had jaya" is no Sunday
 NEXT_WORDS = frozenset(
     _fold("prochain prochaine next próximo próxima proximo que viene القادم المقبل الجاي جاي")
     + _fold("jay ljay jaya jayi")
