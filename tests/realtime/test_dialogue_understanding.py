@@ -16,7 +16,7 @@ import pytest
 
 from realtime.dialogue import AgentTurn, Conversation
 from realtime.dialogue.builtin import BuiltinModel, warm_up
-from realtime.dialogue.when import read_when
+from realtime.dialogue.when import When, read_when
 from tests.realtime.test_dialogue_builtin import TOMORROW, Tools, conversation
 
 THURSDAY, FRIDAY, SATURDAY, MONDAY = "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"
@@ -56,6 +56,11 @@ FAQ = {
     ],
 }
 LANGS = ("fr", "en", "es", "ar", "ary", "ary-latn")
+
+
+def moment(found: When) -> tuple[str | None, str | None]:
+    """A reading's day and time as the tests write them (ISO day, HH:MM)."""
+    return (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M"))
 
 
 def agent_language(lang: str) -> str:
@@ -440,10 +445,7 @@ def test_moments_of_changes_and_spoken_minutes(
     text: str, language: str, date: str | None, time: str | None
 ) -> None:
     found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30)).moved()  # noqa: DTZ001
-    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
-        date,
-        time,
-    )
+    assert moment(found) == (date, time)
 
 
 # --- moments counted from now, shifts, and the time a booking moves to ----------------------
@@ -474,10 +476,7 @@ def test_a_moment_counted_from_now_is_today_at_that_time(
     text: str, language: str, time: str
 ) -> None:
     found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001
-    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
-        TODAY,
-        time,
-    )
+    assert moment(found) == (TODAY, time)
 
 
 @pytest.mark.parametrize(
@@ -548,10 +547,7 @@ def test_ranges_parts_and_weekdays_of_spoken_moments(
     text: str, language: str, date: str | None, time: str | None
 ) -> None:
     found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001
-    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
-        date,
-        time,
-    )
+    assert moment(found) == (date, time)
 
 
 @pytest.mark.parametrize(
@@ -584,7 +580,4 @@ def test_a_booking_moved_by_an_amount_goes_that_far(
     text: str, language: str, date: str | None, time: str | None
 ) -> None:
     found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30)).moved()  # noqa: DTZ001
-    assert (found.date and found.date.isoformat(), found.time and found.time.strftime("%H:%M")) == (
-        date,
-        time,
-    )
+    assert moment(found) == (date, time)

@@ -67,12 +67,20 @@ _NOON = {
 _AFTER = frozenset(tokens(normalize("après apres بعد ba3d b3d")))
 
 
+def _longest_phrase(
+    toks: Sequence[str], j: int, table: dict[tuple[str, ...], int]
+) -> tuple[int, int] | None:
+    """The value of the longest phrase of ``table`` at ``j``: (value, next index)."""
+    best: tuple[int, int] | None = None
+    for phrase, value in table.items():
+        if (best is None or j + len(phrase) > best[1]) and phrase_at(toks, j, phrase):
+            best = (value, j + len(phrase))
+    return best
+
+
 def _minutes_after(toks: Sequence[str], j: int, had_unit: bool) -> tuple[int, int] | None:
     """Minutes after an hour at ``j``: (minutes, next index); negative before the hour."""
-    best: tuple[int, int] | None = None
-    for phrase, minutes in w.MINUTE_PHRASES.items():
-        if (best is None or j + len(phrase) > best[1]) and phrase_at(toks, j, phrase):
-            best = (minutes, j + len(phrase))
+    best = _longest_phrase(toks, j, w.MINUTE_PHRASES)
     if best is not None:
         return best
     if j >= len(toks):
@@ -235,10 +243,7 @@ def soon(toks: Sequence[str], used: list[bool], now: dt.datetime) -> list[tuple[
 
 def _duration(toks: Sequence[str], j: int) -> tuple[int, int] | None:
     """An amount of time at ``j``: (minutes, next index)."""
-    best: tuple[int, int] | None = None
-    for phrase, minutes in w.DURATION_PHRASES.items():
-        if (best is None or j + len(phrase) > best[1]) and phrase_at(toks, j, phrase):
-            best = (minutes, j + len(phrase))
+    best = _longest_phrase(toks, j, w.DURATION_PHRASES)
     if best is not None:
         return best
     if toks[j] in w.DURATION_HOUR:  # بعد ساعة: in an hour (not بعد الساعة 3: after three)
