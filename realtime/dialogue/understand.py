@@ -113,6 +113,7 @@ class Heard:
 
 
 DENY_MIN = 0.15  # how likely a no must be for a correction without a new value to be one
+CHANGE_MIN = 0.4  # how likely a change must be for the moment to be where the booking goes
 
 
 def _gives_value(heard: Heard) -> bool:
@@ -143,7 +144,7 @@ def hear(
     spoken = detect_language(toks, matches, language)
     when = read_when(text, spoken, now_local, bare_hour=expecting_time, part_hint=part_hint)
     act = act_model().predict(text, cues(text, toks, matches, when))
-    if act.p("booking_change") >= 0.4:  # likely a change: "de jeudi à vendredi" goes to Friday
+    if act.p("booking_change") >= CHANGE_MIN:  # "de jeudi à vendredi" goes to Friday
         when = when.moved()
     heard = Heard(
         text,
