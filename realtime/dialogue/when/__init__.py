@@ -22,7 +22,7 @@ from typing import TypeVar
 from realtime.dialogue.when import days
 from realtime.dialogue.when.clock import clock_times, part_of_day, shifts, soon
 from realtime.dialogue.when.fallback import dateparser_date, search_dates
-from realtime.dialogue.when.words import HOUR_CUES, HOUR_CUES_ARABIZI
+from realtime.dialogue.when.reading import hour_cue
 from resolvers.textnorm import normalize, tokens
 
 _CORRECTIONS = frozenset(
@@ -162,7 +162,7 @@ def _instead(toks: Sequence[str], pos: int) -> bool:
 
 
 def _is_cue(token: str) -> bool:
-    return token in HOUR_CUES or token in HOUR_CUES_ARABIZI or token in ("las", "the", "le")
+    return hour_cue(token) or token in ("las", "the", "le")
 
 
 def _choose(

@@ -13,6 +13,7 @@ from realtime.dialogue.when import words as w
 from realtime.dialogue.when.reading import (
     CLOCK_TOKEN,
     among,
+    hour_cue,
     longest,
     lookup,
     part_after,
@@ -183,7 +184,7 @@ def _complete(
     if meridiem is None and j < len(toks) and toks[j] in ("am", "pm"):
         meridiem, j = toks[j], j + 1
     cue_at = start - 2 if start > 1 and toks[start - 1] in w.ARTICLES_APART else start - 1
-    cued = cue_at >= 0 and (among(toks[cue_at], w.HOUR_CUES) or toks[cue_at] in w.HOUR_CUES_ARABIZI)
+    cued = cue_at >= 0 and hour_cue(toks[cue_at])
     part_next = part_after(toks, j)
     clue = hour.strong or had_unit or cued or meridiem or before or part_next or bare_hour
     ranged = start > 0 and among(toks[start - 1], w.RANGE_FROM)
@@ -298,7 +299,7 @@ def shifts(toks: Sequence[str], used: list[bool]) -> list[int]:
         elif said:
             end += 1
         after_verb = any(0 < i - k <= 3 for k in verb_at) and toks[i] in w.ONE_WORDS
-        cued = i > 0 and (among(toks[i - 1], w.HOUR_CUES) or toks[i - 1] in w.HOUR_CUES_ARABIZI)
+        cued = i > 0 and hour_cue(toks[i - 1])
         if not (by or said or after_verb) or cued:
             i += 1
             continue

@@ -29,6 +29,12 @@ def among(token: str, words: frozenset[str]) -> bool:
     return any(form in words for form in forms(token))
 
 
+def hour_cue(token: str) -> bool:
+    """Whether ``token`` is a word that makes the number after it a clock time ("à",
+    "at", "a las", "الساعة", "m3a")."""
+    return among(token, w.HOUR_CUES) or token in w.HOUR_CUES_ARABIZI
+
+
 def phrase_at(toks: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
     if i + len(phrase) > len(toks):
         return False
