@@ -44,6 +44,7 @@ _AM_PM = re.compile(r"\b([ap])\s?\.\s?m\b\.?")
 _CLOCK = re.compile(r"(?<![\w/.:-])(\d{1,2})\s*(?::|h)\s*(\d{2})(?![\d/:])")
 _HOUR_H = re.compile(r"(?<![\w/.:-])(\d{1,2})\s*h(?![^\W_])")
 _HOUR_AMPM = re.compile(r"(?<![\w/.:-])(\d{1,2})\s*(am|pm)\b")
+_DOT_CLOCK = re.compile(r"(?<![\w/.:-])(\d{1,2})\.(\d{2})\s*(am|pm)\b")  # 2.30pm, 2.30 pm
 _TOKEN = re.compile(r"[^\W_]+")
 _SPACES = re.compile(r"\s+")
 
@@ -61,6 +62,7 @@ def normalize(text: str) -> str:
     folded = _APOSTROPHE.sub(" ", folded)
     folded = _WORD_HYPHEN.sub(" ", folded)
     folded = _AM_PM.sub(r"\1m", folded)
+    folded = _DOT_CLOCK.sub(r" \1h\2 \3 ", folded)
     folded = _CLOCK.sub(r" \1h\2 ", folded)
     folded = _HOUR_H.sub(r" \1h ", folded)
     folded = _HOUR_AMPM.sub(r" \1\2 ", folded)

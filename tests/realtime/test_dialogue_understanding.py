@@ -581,3 +581,58 @@ def test_a_booking_moved_by_an_amount_goes_that_far(
 ) -> None:
     found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30)).moved()  # noqa: DTZ001
     assert moment(found) == (date, time)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "date", "time"),
+    [
+        # tonight in Arabic and Darija: today, in the evening
+        ("اتصلوا بي الليلة على الساعة الثامنة", "ar", TODAY, "20:00"),
+        ("عيط ليا الليلة مع 8", "ary", TODAY, "20:00"),
+        # a fraction of the hour makes a number a time without "at"
+        ("bghit nji ghda wa7da w nss", "ary", TOMORROW, "13:30"),
+        ("ghda m3a l9 ila rbe3", "ary", TOMORROW, "08:45"),  # "l9": the article on digits
+        ("ghda mn ba3d 6", "ary", TOMORROW, "18:00"),  # after six
+        ("mn ba3d 3 ayam", "ary", SATURDAY, None),  # after three days: no hour
+        ("أريد موعدا غدا الساعة الرابعة إلا ثلثا", "ar", TOMORROW, "15:40"),
+        ("غدا على الساعة العاشرة وعشر دقائق", "ar", TOMORROW, "10:10"),  # not الحادية عشرة
+        ("الساعة الثانية عشرة ظهرا يوم الجمعة", "ar", FRIDAY, "12:00"),
+        ("tomorrow 2.30pm", "en", TOMORROW, "14:30"),
+        # the afternoon does not push 10 to 22:00; the evening does, and مساء is the evening
+        ("tomorrow at 10, or in the afternoon", "en", TOMORROW, "10:00"),
+        ("a las 8 de la tarde", "es", None, "20:00"),
+        ("غدا العاشرة مساء", "ar", TOMORROW, "22:00"),
+    ],
+)
+def test_tonight_fractions_of_the_hour_and_parts_of_the_day(
+    text: str, language: str, date: str | None, time: str | None
+) -> None:
+    found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30))  # noqa: DTZ001
+    assert moment(found) == (date, time)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "date", "time"),
+    [
+        # the only time named is the moved booking's: where it goes is a day, its time is asked
+        ("Can I move my 10 o'clock appointment to Friday?", "en", FRIDAY, None),
+        ("Mon rendez-vous de 15h demain, je voudrais le mettre à lundi", "fr", MONDAY, None),
+        ("Quiero cambiar mi cita de las 10 al viernes", "es", FRIDAY, None),
+        ("أريد نقل موعد العاشرة إلى يوم الجمعة", "ar", FRIDAY, None),
+        ("bghit nbdl rdv dyal 10 l jem3a", "ary", FRIDAY, None),
+        # unless it keeps its time, or the time comes with the new day
+        (
+            "j'ai rendez-vous jeudi à 10h, je peux le décaler à vendredi même heure ?",
+            "fr",
+            FRIDAY,
+            "10:00",
+        ),
+        ("move my Thursday appointment to Friday at 4", "en", FRIDAY, "16:00"),
+        ("my 10 o'clock tomorrow, can we push it an hour?", "en", TOMORROW, "11:00"),
+    ],
+)
+def test_a_moved_booking_does_not_take_its_old_time_to_the_new_day(
+    text: str, language: str, date: str | None, time: str | None
+) -> None:
+    found = read_when(text, language, dt.datetime(2026, 11, 25, 9, 30)).moved()  # noqa: DTZ001
+    assert moment(found) == (date, time)

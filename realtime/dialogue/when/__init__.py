@@ -22,7 +22,7 @@ from typing import TypeVar
 from realtime.dialogue.when import days
 from realtime.dialogue.when.clock import clock_times, part_of_day, shifts, soon
 from realtime.dialogue.when.fallback import dateparser_date, search_dates
-from realtime.dialogue.when.reading import hour_cue
+from realtime.dialogue.when.reading import hour_cue, phrase_at
 from resolvers.textnorm import normalize, tokens
 
 _CORRECTIONS = frozenset(
@@ -37,6 +37,19 @@ _INSTEAD = tuple(
         *("bdal", "3wed", "3ouad", "3iwad"),
     )
 )
+# "à la même heure", "same time": a booking being moved keeps its clock time
+_SAME_TIME = tuple(
+    tuple(tokens(normalize(phrase)))
+    for phrase in (
+        *("même heure", "meme heure", "same time", "misma hora", "نفس الساعة", "نفس الوقت"),
+        *("nfs sa3a", "nefs sa3a", "nafs sa3a", "nfs lwe9t", "nfs lwa9t", "nefs lwe9t"),
+        *("نفس الوقيتة", "nfs l w9t", "nafs lwa9t"),
+    )
+)
+# What sends a booking to the day after it: "to Friday", "à lundi", "al viernes", "إلى
+# الجمعة", "l jem3a" (and للجمعة, one Arabic word)
+_TO_DAY = frozenset(tokens(normalize("to à a au al إلى الى حتى l ل pour para for")))
+_DAY_ARTICLES = frozenset(tokens(normalize("le el the يوم nhar lnhar")))
 _T = TypeVar("_T")
 _BARE_TOKENS = 4
 
@@ -55,11 +68,16 @@ class When:
     date_to: dt.date | None = None
     time_to: dt.time | None = None
     shift: int | None = None  # minutes a moment is moved by ("d'une heure", "a week later")
+    # the only clock time named is the one of the booking being moved ("my 10 o'clock
+    # appointment, to Friday", "mon rendez-vous de 15h demain, à lundi")
+    old_time: bool = False
 
     def moved(self) -> "When":
         """The moment a booking being changed goes to: the last one named, else the one
         named moved by the shift ("mon rendez-vous de jeudi 15h, décalez-le d'une heure")."""
         day, clock = self.date_to or self.date, self.time_to or self.time
+        if self.old_time and not self.time_to and not self.shift:
+            clock = None  # where it goes was said as a day: its time is still to be asked
         if self.shift and not (self.date_to or self.time_to):
             if abs(self.shift) >= 24 * 60:
                 day = day and day + dt.timedelta(minutes=self.shift)
@@ -125,7 +143,31 @@ def read_when(
         day_to if day_to != day else None,
         clock_to if clock_to != clock else None,
         moves[-1] if moves else None,
+        _time_left_behind(toks, dates, times),
     )
+
+
+def _time_left_behind(
+    toks: Sequence[str], dates: list[tuple[int, int, dt.date]], times: list[tuple[int, dt.time]]
+) -> bool:
+    """Whether the one clock time named comes before the day a booking is sent to (a second
+    day, or one after "to"/"à"/"al"/"إلى"), with no "same time": the moved booking's old
+    time, not its new one."""
+    if (
+        len(times) != 1
+        or not dates
+        or any(phrase_at(toks, i, phrase) for phrase in _SAME_TIME for i in range(len(toks)))
+    ):
+        return False
+    at = max(pos for pos, _, _ in dates)
+    if times[0][0] > at:
+        return False
+    if len({day for _, _, day in dates}) > 1:
+        return True
+    before = at - 1
+    if before >= 0 and toks[before] in _DAY_ARTICLES:
+        before -= 1
+    return (before >= 0 and toks[before] in _TO_DAY) or toks[at].startswith("لل")
 
 
 def warm_up(languages: Iterable[str] = ("fr", "en", "es", "ar")) -> float:

@@ -49,7 +49,7 @@ def _read_hour(toks: Sequence[str], i: int) -> _Hour | None:
     ordinal = lookup(w.ORDINAL_HOURS, token)
     if ordinal is not None:
         end = i + 1
-        if end < len(toks) and among(toks[end], w.TEENS_AFTER):
+        if ordinal in (1, 2, 11, 12) and end < len(toks) and toks[end] in w.TEENS_AFTER:
             ordinal, end = (11 if ordinal in (1, 11) else 12), end + 1
         return _Hour(ordinal, 0, end, True)
     number = read_number(toks, i)
@@ -65,6 +65,9 @@ _NOON = {
 }
 
 
+# The hours that are after noon when nothing else says so, by the part of the day named: a
+# business hour from 1 to 7; "8 de la tarde" is 20:00, but "10 ... l'après-midi" is not 22:00.
+_LAST_PM_HOUR = {None: 7, "afternoon": 8, "evening": 11}
 _AFTER = frozenset(tokens(normalize("après apres بعد ba3d b3d")))
 
 
@@ -174,9 +177,11 @@ def _complete(
     elif any(phrase_at(toks, j, phrase) for phrase in w.HOUR_UNIT_PHRASES):
         had_unit, j = True, j + 2
     minute = hour.minute
+    said_minutes = False  # "wa7da w nss", "dix et demie": a fraction of the hour is a time
     if before:
         minute = before[0]
     elif not hour.minute:
+        said_minutes = _longest_phrase(toks, j, w.MINUTE_PHRASES) is not None
         after = _minutes_after(toks, j, had_unit or hour.strong)
         if after:
             minute, j = after
@@ -187,6 +192,7 @@ def _complete(
     cued = cue_at >= 0 and hour_cue(toks[cue_at])
     part_next = part_after(toks, j)
     clue = hour.strong or had_unit or cued or meridiem or before or part_next or bare_hour
+    clue = clue or said_minutes
     ranged = start > 0 and among(toks[start - 1], w.RANGE_FROM)
     if not clue and not had_unit and j + 1 < len(toks) and _joins(toks[j], ranged):
         # "from 3 to 5 pm", "de 3 a 5 de la tarde", "mn 10 l 11": the start of a range of
@@ -205,7 +211,7 @@ def _complete(
             value += 12
         elif meridiem == "am" and value == 12:
             value = 0
-        elif meridiem is None and 1 <= value <= (7 if part is None else 11) and part != "morning":
+        elif meridiem is None and 1 <= value <= _LAST_PM_HOUR.get(part, 0):
             value += 12  # afternoon or evening named, or a business hour from 1 to 7
     total = (value * 60 + minute) % (24 * 60)
     return dt.time(total // 60, total % 60), j

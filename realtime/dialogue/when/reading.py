@@ -73,6 +73,9 @@ def _first_key(token: str, phrases: dict[tuple[str, ...], str]) -> str:
     return token
 
 
+_FUSED_ARTICLE = re.compile(r"l\d{1,2}")
+
+
 def read_number(toks: Sequence[str], i: int) -> tuple[int, int] | None:
     """A number from 0 to 59 written as digits or words at ``i``: (value, next index).
     Reads compounds: vingt et un, twenty one, treinta y cinco, dix-sept, احدى عشر."""
@@ -81,6 +84,8 @@ def read_number(toks: Sequence[str], i: int) -> tuple[int, int] | None:
     token = toks[i]
     if token.isdigit() and len(token) <= 2:
         return int(token), i + 1
+    if _FUSED_ARTICLE.fullmatch(token):  # Arabizi's article on digits: "m3a l9 w nss"
+        return int(token[1:]), i + 1
     value = lookup(w.NUMBERS, token)
     if value is None:
         return None

@@ -120,7 +120,7 @@ MINUTE_PHRASES = {
         15: ("et quart", "y cuarto", "and a quarter", "والربع", "و الربع", "وربع", "و ربع"),
         20: ("والثلث", "و الثلث", "وثلث", "وتلت", "و تلت", "w tlt", "w tolt", "o tolt"),
         -15: ("moins le quart", "moins quart", "menos cuarto", "menos un cuarto", "إلا ربع"),
-        -20: ("إلا ثلث", "قل تلت", "غير تلت", "qel tolt", "9el tolt"),
+        -20: ("إلا ثلث", "إلا ثلثا", "قل تلت", "غير تلت", "qel tolt", "9el tolt"),
         -10: ("moins dix", "menos diez"),
         -5: ("moins cinq", "menos cinco"),
     }.items()
@@ -136,6 +136,7 @@ MINUTE_PHRASES = {
         -15: (
             *("إلا ربعا", "قل ربع", "غير ربع", "qel rb3", "9el rb3", "ghir rb3", "gher rb3"),
             *("qell rbe3", "qel rbe3", "9ell rbe3", "9el rbe3", "ghir rbe3", "gher rbe3"),
+            *("ila rbe3", "ila rb3", "illa rbe3", "illa rb3", "ela rbe3", "ela rb3"),
         ),
     }.items()
     for p in ps
@@ -154,9 +155,11 @@ MINUTE_UNITS = frozenset(_fold("minutes minute min minutos دقائق دقيقة
 # What around a number makes it a clock time.
 HOUR_CUES = frozenset(
     _fold("at a à vers around about las la للساعة الساعة ساعة مع على حوالي after après después")
-    + _fold("before avant antes قبل")
+    + _fold("before avant antes قبل بعد")
 )  # "after 6" is 18:00: the start of what the caller can do; "before 10" is 10:00
-HOUR_CUES_ARABIZI = frozenset(_fold("m3a ma3a m3 3la ala f fi ssa3a sa3a lsa3a fl qbel 9bel"))
+HOUR_CUES_ARABIZI = frozenset(
+    _fold("m3a ma3a m3 3la ala f fi ssa3a sa3a lsa3a fl qbel 9bel ba3d b3d")
+)
 HOUR_UNITS = frozenset(_fold("h heure heures heur hr hrs hours oclock horas hora"))
 HOUR_UNIT_PHRASES = frozenset({_fold("o clock")})
 # Between the two ends of a range of clock times: "from 3 to 5 pm", "de 3 a 5".
@@ -173,7 +176,7 @@ NOT_HOUR_AFTER = frozenset(
     _fold(
         "minutes minute min minutos jours jour days day dias ans years anos personnes people "
         "personas euros dirhams dh dhs semaines weeks semanas mois months meses fois times "
-        "veces دقائق دقيقة أيام يوم سنوات أشخاص درهم enfants children kids ninos أطفال drari "
+        "veces دقائق دقيقة أيام يوم سنوات أشخاص درهم ayam iyam snin enfants children kids ninos أطفال drari "
         "chambres rooms habitaciones nuits nights noches places seats"
     )
 )
@@ -191,7 +194,7 @@ PARTS = _phrases(
         "afternoon": (
             *("après-midi", "aprem", "afternoon", "in the afternoon"),
             *("de la tarde", "por la tarde", "la tarde", "tarde"),
-            *("بعد الظهر", "بعد الظهيرة", "عصرا", "العصر", "مساء", "مساءا", "المساء"),
+            *("بعد الظهر", "بعد الظهيرة", "عصرا", "العصر"),
             *("العشية", "فالعشية", "من بعد الزوال", "بعد الزوال"),
             *("l3chiya", "l3achiya", "3chiya", "fl3chiya", "l3echiya", "f l3chiya"),
             *("ba3d zzwal", "mn ba3d zzwal", "b3d zzwal", "l3chia", "3chia"),
@@ -200,6 +203,8 @@ PARTS = _phrases(
             *("soir", "du soir", "le soir", "soirée", "evening", "in the evening", "night"),
             *("tonight", "de la noche", "por la noche", "la noche", "noche"),
             *("الليل", "ليلا", "في الليل", "فالليل", "lil", "fllil", "f lil", "felil"),
+            *("مساء", "مساءا", "المساء", "في المساء"),
+            *("الليلة", "هذه الليلة", "هاد الليلة", "llila", "had lil", "had llil"),
         ),
     }
 )
@@ -215,6 +220,7 @@ RELATIVE_DAYS = _phrases(
             *("this afternoon", "this evening", "esta mañana", "esta tarde", "esta noche"),
             *("auj", "ajd", "aujourdui", "aujourd8", "2day", "tday"),  # typed or misheard
             *("هذا المساء", "هذا الصباح", "had l3chiya", "had sba7", "هاد العشية"),
+            *("الليلة", "هذه الليلة", "هاد الليلة", "llila", "had lil", "had llil"),  # tonight
         ),
         "1": (
             *("demain", "tomorrow", "mañana", "غدا", "غد", "الغد", "بكرة", "غدوة", "غدوا"),
@@ -264,6 +270,7 @@ NHAR = frozenset(_fold("nhar نهار"))
 THIS = frozenset(("had",))  # "had jaya" is no Sunday
 NEXT_WORDS = frozenset(
     _fold("prochain prochaine next próximo próxima proximo que viene القادم المقبل الجاي جاي")
+    + _fold("القادمة المقبلة الجاية جاية")
     + _fold("jay ljay jaya jayi")
 )
 
