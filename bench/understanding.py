@@ -26,7 +26,9 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import random
 import statistics
+import string
 import sys
 import time
 import tomllib
@@ -201,6 +203,18 @@ class _Tools:
         return {"ok": True}
 
 
+class _NoTools(_Tools):
+    """The same tools for a tenant with an empty knowledge base."""
+
+    def __init__(self) -> None:
+        self.faq = []
+
+    async def __call__(self, call: ToolCall) -> dict[str, Any]:
+        if call.name == "search_knowledge_base":
+            return {"results": []}
+        return await super().__call__(call)
+
+
 async def _one_turn(text: str, language: str, tools: _Tools) -> AgentTurn:
     conv = Conversation(
         agent_name="Sara",
@@ -327,6 +341,36 @@ def speed(turns: list[dict[str, Any]]) -> None:
     print("\nTime per turn (ms)        p50     p99")
     print(f"  classifier           {ms(classify, 50):6.2f}  {ms(classify, 99):6.2f}")
     print(f"  whole reading        {ms(reading, 50):6.2f}  {ms(reading, 99):6.2f}")
+    asyncio.run(long_turns(turns))
+
+
+async def long_turns(turns: list[dict[str, Any]]) -> None:
+    """A whole builtin turn (reading, acts, tools, reply) on the longest input a caller can
+    send (10,000 characters), beside an ordinary turn of the set, measured in the same run."""
+    agent = BuiltinModel()
+
+    async def best_of(text: str, runs: int = 5) -> float:
+        best = float("inf")
+        for _ in range(runs):
+            conv = Conversation(agent_name="", language="fr", timezone="Africa/Casablanca", now=NOW)
+            started = time.perf_counter()
+            await agent.respond(conv, text, _NoTools())
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    said = "Bonjour, je voudrais prendre rendez-vous demain à dix heures, je suis le gérant. "
+    repeated = (said * (10_000 // len(said) + 1))[:10_000]
+    rng = random.Random(7)
+    # words never seen before cost the most: fuzzy look-ups are cached per word
+    unseen = " ".join(
+        "".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 11))) for _ in range(2000)
+    )[:10_000]
+    ordinary = statistics.median([await best_of(t["text"], 1) for t in turns[:200]])
+    print("\nWhole builtin turn (best of 5, ms)      ms   x ordinary")
+    print(f"  ordinary turn (median of 200)   {1000 * ordinary:7.2f}      1.0")
+    for name, text in (("10,000 chars, one sentence", repeated), ("10,000 chars unseen", unseen)):
+        took = await best_of(text)
+        print(f"  {name:30}  {1000 * took:7.2f}  {took / ordinary:7.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from rest_compat import (
     respond,
     v1_agents,
     v1_calls,
+    widget,
 )
 
 api_routes: list[BaseRoute] = [
@@ -33,7 +34,8 @@ api_routes: list[BaseRoute] = [
 
 routes: list[BaseRoute] = [
     Mount("/api", routes=api_routes),
-    Mount("/v1", routes=[*v1_calls.routes, *v1_agents.routes]),
+    Mount("/v1", routes=[*v1_calls.routes, *v1_agents.routes, *widget.v1_routes]),
     *respond.routes,
+    *widget.routes,
     *openapi.routes,
 ]

@@ -7,8 +7,6 @@ Wednesday 25 November 2026, 09:30 in Casablanca (UTC+1).
 
 import datetime as dt
 import json
-import random
-import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -726,27 +724,17 @@ async def test_cancel_drops_the_pending_request(model: BuiltinModel) -> None:
     assert turn.text == "Très bien, j'annule cette demande. Puis-je vous aider autrement ?"
 
 
-# --- speed -----------------------------------------------------------------------------
+# --- long input ------------------------------------------------------------------------
+# How fast a turn is, long inputs included, is measured by bench/understanding.py (timings
+# belong to benchmarks, not to unit tests on a loaded host).
 
 
-async def test_turns_are_fast(model: BuiltinModel) -> None:
+async def test_a_ten_thousand_character_turn_is_read_like_a_short_one(model: BuiltinModel) -> None:
     said = "Bonjour, je voudrais prendre rendez-vous demain à dix heures, je suis le gérant. "
     long_text = (said * (10_000 // len(said) + 1))[:10_000]
-    # Words never seen before cost the most (fuzzy look-ups are cached per word).
-    rng = random.Random(7)
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    unseen = " ".join("".join(rng.choices(letters, k=rng.randint(3, 11))) for _ in range(2000))[
-        :10_000
-    ]
-    started = time.perf_counter()
-    await model.respond(conversation("fr"), unseen, Tools())
-    cold = time.perf_counter() - started
-    # the classifier reads the first 600 characters too: 80 ms leaves room for a loaded CI host
-    assert cold < 0.08, f"{cold * 1000:.1f} ms for 10,000 characters of unseen words"
-    for text in (long_text, "bghit nakhod maw3id ghda m3a l3achra"):
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            await model.respond(conversation("fr"), text, Tools())
-            best = min(best, time.perf_counter() - started)
-        assert best < 0.05, f"{best * 1000:.1f} ms for {len(text)} characters"
+    for text in (long_text, said):
+        turn, tools = await say(model, conversation("fr"), text)
+        assert turn.intent == "booking"
+        assert [(c.name, c.arguments) for c in tools.calls] == [
+            ("create_booking", {"date": "2026-11-26", "time": "10:00"})
+        ]
