@@ -16,6 +16,8 @@ import pytest
 
 from realtime.dialogue.nlu import features, generate, model, train
 
+pytestmark = pytest.mark.shares_cpu  # no speech model, no deadline (tests/conftest.py)
+
 
 def test_the_committed_model_is_the_pinned_one_and_knows_the_twelve_acts() -> None:
     pinned = model.CHECKSUM_PATH.read_text().split()[0]
@@ -33,6 +35,40 @@ def test_the_committed_model_is_the_pinned_one_and_knows_the_twelve_acts() -> No
 )
 def test_training_reproduces_the_committed_model() -> None:
     assert train.main(["--check"]) == 0
+
+
+def test_the_features_kept_are_the_most_frequent_ties_broken_by_the_feature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(train, "MAX_FEATURES", 3)
+    monkeypatch.setattr(train, "MIN_DF", 2)
+    counted = [["b", "a", "c", "z"], ["z", "y", "a", "c"], ["y", "b", "c", "z"], ["q", "q", "q"]]
+    # c and z in 3 samples; a, b, y in 2 (tied: a wins); q in 1 sample only, however often.
+    assert train.select_vocabulary(counted) == ["a", "c", "z"]
+    # The order the samples come in changes nothing.
+    assert train.select_vocabulary(counted[::-1]) == ["a", "c", "z"]
+
+
+def test_check_accepts_float16_rounding_and_nothing_more() -> None:
+    committed = model.read()
+    arrays = {
+        "vocabulary": np.frombuffer("\n".join(committed.index).encode(), dtype=np.uint8),
+        "idf": committed.idf.copy(),
+        "intent_weights": committed.intent_weights.copy(),
+        "intent_bias": committed.intent_bias.copy(),
+        "kb_weights": committed.kb_weights.copy(),
+        "kb_bias": np.array([committed.kb_bias], dtype=np.float32),
+    }
+    assert train.compare(model.IntentModel(arrays, committed.meta), committed) == []
+    arrays["intent_weights"][5, 2] += 0.004  # a float16 step of a weight near 8
+    assert train.compare(model.IntentModel(arrays, committed.meta), committed) == []
+    arrays["intent_weights"][5, 2] += 0.1
+    [difference] = train.compare(model.IntentModel(arrays, committed.meta), committed)
+    assert difference.startswith("intent_weights: differs by up to 0.10")
+    other = dict(arrays, vocabulary=np.frombuffer(b"a\nb", dtype=np.uint8))
+    assert train.compare(model.IntentModel(other, committed.meta), committed)[0].startswith(
+        "features:"
+    )
 
 
 def test_a_model_that_is_not_the_pinned_file_is_refused(tmp_path: Path) -> None:
@@ -56,7 +92,7 @@ def test_inference_computes_what_scikit_learn_computes() -> None:
     extra = [generate.Sample(t, "chitchat", False, "x") for t in ("", "?!", "ok " * 300, "٣ 🙂")]
     tested = chosen[1200:] + extra
     texts = [s.text for s in tested]
-    matrix = vectorizer.transform(train.documents(tested))
+    matrix = vectorizer.transform(train.analyzed(tested))
     expected = intents.predict_proba(matrix)
     expected_kb = kb.predict_proba(matrix)[:, 1]
     for i, text in enumerate(texts):
