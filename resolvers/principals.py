@@ -17,7 +17,9 @@ from resolvers.errors import DomainError, ErrorCode, forbidden, invalid, not_fou
 from resolvers.security import (
     KEY_PREFIXES,
     TENANT_KEY_PREFIX,
+    WIDGET_TOKEN_PREFIX,
     decode_access_token,
+    decode_widget_token,
     key_checksum_ok,
     sha256_hex,
     tenant_key_format_ok,
@@ -146,6 +148,8 @@ async def authenticate(token: str, *, origin: str | None = None) -> Principal:
     token = token.strip()
     if token.startswith(TENANT_KEY_PREFIX) or token.startswith(KEY_PREFIXES):
         return await _authenticate_key(token, origin)
+    if token.startswith(WIDGET_TOKEN_PREFIX):
+        return await _authenticate_widget_token(token, origin)
     claims = decode_access_token(token)
     if not await revocation.get_store().session_valid(
         claims.user_id, claims.session_id, claims.session_version
@@ -222,6 +226,22 @@ async def _authenticate_key(token: str, origin: str | None) -> Principal:
     role: PrincipalRole = "publishable" if key.kind == "publishable" else "service"
     return Principal(
         kind=kind, tenant_id=tenant.id, role=role, plan=tenant.plan, key_id=key.id, mode=key.mode
+    )
+
+
+async def _authenticate_widget_token(token: str, origin: str | None) -> Principal:
+    """A widget token acts as a publishable key of its tenant, from the origin it was issued
+    to only, and only while that origin stays allowed."""
+    claims = decode_widget_token(token)
+    if origin is None or origin.rstrip("/").lower() != claims.origin:
+        raise forbidden("a widget token works only from the origin it was issued to")
+    if not await origin_allowed(claims.tenant_id, origin):
+        raise forbidden("a publishable key needs an Origin allowed by the tenant")
+    plan = await tenant_plan(claims.tenant_id)
+    if plan is None:
+        raise unauthenticated("the account of this token no longer exists")
+    return Principal(
+        kind="publishable_key", tenant_id=claims.tenant_id, role="publishable", plan=plan
     )
 
 

@@ -139,6 +139,58 @@ def new_refresh_token() -> str:
     return "rt_" + secrets.token_urlsafe(32)
 
 
+# --- widget tokens -------------------------------------------------------------------
+# The reference's embedding names only the tenant (window.VOCALIA_CONFIG = {tenant_id, ...}):
+# its widget config hands the page a short-lived token bound to the tenant and to the allowed
+# origin that asked, which then acts as the tenant's publishable key would, from that origin.
+
+WIDGET_TOKEN_PREFIX = "voc_wt_"  # noqa: S105 (a token prefix, not a secret)
+WIDGET_TOKEN_TTL = 60 * 60
+
+
+@dataclass(frozen=True)
+class WidgetClaims:
+    tenant_id: str
+    origin: str
+    expires_at: int
+
+
+def issue_widget_token(tenant_id: str, origin: str) -> tuple[str, int]:
+    """A signed widget token for ``tenant_id`` from ``origin`` (normalised) and its expiry."""
+    now = int(time.time())
+    claims = {
+        "tid": tenant_id,
+        "org": origin,
+        "jti": new_id("jti", 16),
+        "iat": now,
+        "exp": now + WIDGET_TOKEN_TTL,
+        "typ": "widget",
+    }
+    token = jwt.encode(claims, get_settings().jwt_secret, algorithm=JWT_ALGORITHM)
+    return WIDGET_TOKEN_PREFIX + token, now + WIDGET_TOKEN_TTL
+
+
+def decode_widget_token(token: str) -> WidgetClaims:
+    """Raises invalid_api_key for anything but a well-signed, unexpired widget token."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token.removeprefix(WIDGET_TOKEN_PREFIX),
+            get_settings().jwt_secret,
+            algorithms=[JWT_ALGORITHM],
+            options={"require": ["exp", "iat", "tid", "org"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise unauthenticated(
+            "widget token expired: the widget fetches a new one from /v1/widget/config"
+        ) from exc
+    except jwt.PyJWTError as exc:
+        raise unauthenticated("invalid widget token") from exc
+    tid, origin = claims.get("tid"), claims.get("org")
+    if claims.get("typ") != "widget" or not isinstance(tid, str) or not isinstance(origin, str):
+        raise unauthenticated("invalid widget token")
+    return WidgetClaims(tenant_id=tid, origin=origin, expires_at=int(claims["exp"]))
+
+
 # --- API keys ------------------------------------------------------------------------
 
 TENANT_KEY_PREFIX = "vk_"

@@ -2,6 +2,7 @@
 greeting, position, language, agent) and the development demo page's embedding."""
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from models.credential import ApiKey
 from models.tenant import AllowedOrigin, Tenant
 from resolvers import audit
 from resolvers.demo import CREDENTIALS_FILE, DEMO_AGENTS
-from resolvers.errors import forbidden, not_found
+from resolvers.errors import forbidden, invalid, not_found
 from resolvers.plans import plan_of
 from resolvers.principals import (
     Principal,
@@ -21,13 +22,14 @@ from resolvers.principals import (
     origin_allowed,
     require_authenticated,
 )
-from resolvers.security import sha256_hex
+from resolvers.security import issue_widget_token, sha256_hex
 from resolvers.tenants import widget_config_of
 from resolvers.urls import normalize_origin
 from resolvers.validation import LANGUAGES
 
 FEATURE = "voice_widget"
 RTL_LANGUAGES = ("ar", "ary")
+_TENANT_ID = re.compile(r"[a-z0-9_]{1,64}")
 
 
 def _require_publishable(principal: Principal | None) -> Principal:
@@ -54,11 +56,42 @@ async def _widget_agent(tenant_id: str, wanted: object, language: str) -> Agent 
     return agent or await enabled.order_by("pk_id").first()
 
 
-async def public_config(principal: Principal | None) -> dict[str, Any]:
+async def public_config(
+    principal: Principal | None, tenant_id: str | None = None, origin: str | None = None
+) -> dict[str, Any]:
     """The widget's runtime configuration for a publishable key (the gate already checked its
-    Origin). Raises invalid_api_key, insufficient_permissions."""
+    Origin), or, with no credential, for ``tenant_id`` asked from one of its allowed origins:
+    the reference's ``window.VOCALIA_CONFIG = {tenant_id, ...}`` embedding, which then gets a
+    widget token (``widgetToken``) that acts as a publishable key from that origin. Raises
+    invalid_api_key, insufficient_permissions, invalid_request."""
+    if principal is None and tenant_id is not None:
+        return await _site_config(tenant_id, origin)
     p = _require_publishable(principal)
-    tenant = await Tenant.get_or_none(id=p.tenant_id)
+    if tenant_id is not None and tenant_id != p.tenant_id:
+        raise invalid("tenant_id is not the tenant of this key", param="tenant_id")
+    return await _config_of(str(p.tenant_id))
+
+
+async def _site_config(tenant_id: str, origin: str | None) -> dict[str, Any]:
+    # The same refusal for a tenant that does not exist and for an origin it does not allow:
+    # a page cannot learn which tenants exist.
+    refused = forbidden(
+        "a tenant_id embed works only from one of the tenant's allowed origins: add this"
+        " site's origin in the dashboard (PUT /api/tenants/:id/allowed-origins), or embed with"
+        " VocalIA.init({apiKey: 'voc_pk_...'})"
+    )
+    if not origin or not _TENANT_ID.fullmatch(tenant_id):
+        raise refused
+    normalized = origin.rstrip("/").lower()
+    if not await origin_allowed(tenant_id, normalized):
+        raise refused
+    config = await _config_of(tenant_id)
+    token, expires_at = issue_widget_token(tenant_id, normalized)
+    return {**config, "widgetToken": token, "widgetTokenExpiresAt": expires_at}
+
+
+async def _config_of(tenant_id: str) -> dict[str, Any]:
+    tenant = await Tenant.get_or_none(id=tenant_id)
     if tenant is None:
         # Erased between authentication and now: the key no longer opens anything.
         raise not_found("tenant")

@@ -18,7 +18,7 @@ from resolvers.errors import not_found
 from resolvers.settings import get_settings
 from resolvers.validation import LANGUAGES
 from rest_compat.http import json_response, only_query, principal_of
-from rest_compat.schemas import NSTR, STR, Doc, DocRoute, Param, array, component, enum, out
+from rest_compat.schemas import INT, NSTR, STR, Doc, DocRoute, Param, array, component, enum, out
 
 SCRIPT_PATH = Path(__file__).resolve().parent / "static" / "widget" / "voice-widget-b2b.js"
 PREFIX = "/voice-assistant"
@@ -107,8 +107,24 @@ async def manifest(request: Request) -> Response:
 
 
 async def public_config(request: Request) -> Response:
-    only_query(request, ())
-    return json_response(await widget.public_config(principal_of(request)))
+    only_query(request, ("tenant_id",))
+    tenant_id = request.query_params.get("tenant_id")
+    principal = principal_of(request)
+    origin = request.headers.get("origin")
+    config = await widget.public_config(principal, tenant_id, origin)
+    headers = {}
+    if principal is None and origin:
+        # No credential to give the gate a tenant: the resolver checked this origin against
+        # the tenant's allowed origins, so the answer may be read by that page.
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Expose-Headers": "X-Request-Id",
+            "Vary": "Origin",
+            "Cache-Control": "no-store",
+        }
+    response = json_response(config)
+    response.headers.update(headers)
+    return response
 
 
 async def demo_page(request: Request) -> Response:
@@ -182,7 +198,10 @@ PUBLIC_CONFIG = component(
             "persona": STR,
             "agentId": NSTR,
             "agent": {"anyOf": [WIDGET_AGENT, {"type": "null"}]},
-        }
+            "widgetToken": STR,
+            "widgetTokenExpiresAt": INT,
+        },
+        optional=("widgetToken", "widgetTokenExpiresAt"),
     ),
 )
 SCRIPT_HEADERS = {
@@ -226,9 +245,13 @@ GET_CONFIG = Doc(
     "The widget's runtime configuration (branding, greeting, position, language, agent) for a"
     " publishable key, Authorization: Bearer voc_pk_..., sent from one of the tenant's allowed"
     " origins (the Origin header). Secret keys and user tokens are refused: they must never"
-    " be in a web page",
+    " be in a web page. Without a credential, ?tenant_id= from one of that tenant's allowed"
+    " origins (the reference's window.VOCALIA_CONFIG embedding) answers the same plus"
+    " widgetToken: a token valid for an hour (widgetTokenExpiresAt, Unix seconds) that acts as"
+    " a publishable key from that origin only, on /v1/stream and /respond",
     {200: PUBLIC_CONFIG},
-    errors=(400, 404),
+    errors=(400, 403, 404),
+    query={"tenant_id": Param(STR, "the tenant, for an embed without a key")},
     auth="key",
 )
 GET_DEMO = Doc(

@@ -4,7 +4,7 @@ server (tests/servers.py) with the offline voice stack (Whisper, builtin agent, 
 The microphone is Chromium's fake capture device playing ``en_hours_request.wav`` once
 (``%noloop``): tests/fixtures/audio/en_hours.wav ("What are your opening hours?") after 6 s
 of digital silence, so the agent's greeting is over before the caller speaks, then 3 s of
-silence. The host pages are served by Playwright from another origin than the API's, which
+silence; or, to talk over the greeting, ``en_barge_in.wav``: the same question after 1 s. The host pages are served by Playwright from another origin than the API's, which
 the demo tenant allows, as a customer's site would be.
 
 Chromium: ``apt-get install -y chromium`` (never ``playwright install``); Playwright for
@@ -33,6 +33,8 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
 SPEECH = HERE / "en_hours_request.wav"
+# The same question 1 s after the microphone opens: while the agent still greets.
+BARGE_IN = HERE / "en_barge_in.wav"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 try:
@@ -147,10 +149,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield Demo(server, creds["tenant_id"], creds["publishable_key"], token)
 
 
-async def _launch(pw: "Playwright", *, fake_ui: bool) -> "Browser":
+async def _launch(pw: "Playwright", *, fake_ui: bool, speech: Path = SPEECH) -> "Browser":
     args = [
         "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={SPEECH}%noloop",
+        f"--use-file-for-fake-audio-capture={speech}%noloop",
         "--autoplay-policy=no-user-gesture-required",
     ]
     if fake_ui:
@@ -170,6 +172,13 @@ async def playwright() -> AsyncIterator["Playwright"]:
 @pytest.fixture(scope="module")
 async def browser(playwright: "Playwright") -> AsyncIterator["Browser"]:
     b = await _launch(playwright, fake_ui=True)
+    yield b
+    await b.close()
+
+
+@pytest.fixture(scope="module")
+async def barging_browser(playwright: "Playwright") -> AsyncIterator["Browser"]:
+    b = await _launch(playwright, fake_ui=True, speech=BARGE_IN)
     yield b
     await b.close()
 
@@ -303,6 +312,30 @@ async def test_voice_conversation_through_the_fake_microphone(
     assert call.json()["direction"] == "web"
 
 
+async def test_the_caller_talking_over_the_greeting_stops_its_playback(
+    barging_browser: "Browser", demo: Demo
+) -> None:
+    api = demo.server.url
+    page = await open_ready_widget(barging_browser, api, demo.publishable_key)
+    await page.locator("#vocalia-widget .launcher").click()
+    await wait_event(page, "conversationStart")
+    # The server hears the caller over its greeting and sends interrupt: the widget stops
+    # what was playing and drops what was scheduled, at once.
+    await page.wait_for_function("VocalIA.debug.interrupts > 0", timeout=TIMEOUT_MS)
+    cut = (await page.evaluate("VocalIA.debug"))["lastInterrupt"]
+    assert cut["sourcesStopped"] > 0
+    assert cut["secondsCut"] > 0
+    assert cut["sourcesLeft"] == 0
+    # The question is still heard and answered.
+    answers = await wait_event(
+        page, "message", "(d) => d.role === 'agent' && /Monday/.test(d.text)"
+    )
+    assert "Monday to Friday" in answers[-1]["text"]
+    await page.keyboard.press("Escape")
+    await wait_event(page, "conversationEnd")
+    assert await events(page, "error") == []
+
+
 async def test_denied_microphone_is_an_error_and_typing_still_works(
     denying_browser: "Browser", demo: Demo
 ) -> None:
@@ -331,13 +364,13 @@ async def test_arabic_is_right_to_left_and_keyboard_accessible(
     browser: "Browser", demo: Demo
 ) -> None:
     api = demo.server.url
-    # The reference's first embedding: window.VOCALIA_CONFIG before the script.
+    # The reference's first embedding, as it documents it: window.VOCALIA_CONFIG before the
+    # script, with the tenant and no key (this page's origin is one the tenant allows).
     config = {
         "tenant_id": demo.tenant_id,
         "api_url": api,
         "language": "ar",
         "position": "top-left",
-        "apiKey": demo.publishable_key,
         "autoStart": False,
     }
     embed = (
@@ -379,6 +412,12 @@ async def test_arabic_is_right_to_left_and_keyboard_accessible(
     await page.keyboard.press("Escape")
     assert not await dialog.is_visible()
     assert await launcher.get_attribute("aria-expanded") == "false"
+    # Typed text goes to /respond with the widget token the config handed over.
+    await launcher.click()
+    await page.locator("#vocalia-widget input").fill("ما هي أوقات العمل؟")
+    await page.locator("#vocalia-widget .send").click()
+    started = await wait_event(page, "conversationStart")
+    assert (started[0]["channel"], started[0]["language"]) == ("text", "ar")
     assert await events(page, "error") == []
 
 

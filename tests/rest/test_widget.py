@@ -5,12 +5,13 @@ secret key), and the development demo page."""
 import base64
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from resolvers import agents, demo, keys, origins, tenants
+from resolvers import agents, demo, keys, origins, security, tenants
 from resolvers.settings import Settings, configure
 from rest_compat import widget
 from tests.factories import TenantCtx, assert_error, make_key, make_tenant
@@ -18,6 +19,7 @@ from tests.factories import TenantCtx, assert_error, make_key, make_tenant
 SCRIPT = Path(widget.__file__).resolve().parent / "static" / "widget" / "voice-widget-b2b.js"
 ORIGIN = "https://shop.example.com"
 OTHER_ORIGIN = "https://evil.example.net"
+OTHER_ALLOWED = "https://blog.example.com"
 
 
 def _hashes() -> tuple[str, str]:
@@ -261,13 +263,135 @@ async def test_config_refuses_secret_keys_and_user_tokens(
     assert "Atlas" not in r.text
 
 
-async def test_config_refuses_query_parameters(client: httpx.AsyncClient) -> None:
-    _shop, pk = await _widget_tenant()
-    r = await client.get(
-        "/v1/widget/config?tenant_id=x",
-        headers={"Authorization": f"Bearer {pk}", "Origin": ORIGIN},
+async def test_config_refuses_unknown_parameters_and_another_tenant_id(
+    client: httpx.AsyncClient,
+) -> None:
+    shop, pk = await _widget_tenant()
+    headers = {"Authorization": f"Bearer {pk}", "Origin": ORIGIN}
+    r = await client.get("/v1/widget/config?agent=x", headers=headers)
+    assert_error(r, 400, "invalid_request", param="agent")
+    r = await client.get("/v1/widget/config?tenant_id=x", headers=headers)
+    assert_error(
+        r,
+        400,
+        "invalid_request",
+        param="tenant_id",
+        message="tenant_id is not the tenant of this key",
     )
-    assert_error(r, 400, "invalid_request", param="tenant_id")
+    r = await client.get(f"/v1/widget/config?tenant_id={shop.id}", headers=headers)
+    assert r.status_code == 200, r.text
+    assert "widgetToken" not in r.json()
+
+
+# --- the reference's embedding: tenant_id alone, from an allowed origin -----------------------
+
+
+async def test_a_tenant_id_from_an_allowed_origin_gets_the_config_and_a_widget_token(
+    client: httpx.AsyncClient,
+) -> None:
+    shop, pk = await _widget_tenant()
+    await agents.create_agent(
+        shop.principal, {"id": "agent_shop_en", "name": "EN", "language": "en"}
+    )
+    keyed = await client.get(
+        "/v1/widget/config", headers={"Authorization": f"Bearer {pk}", "Origin": ORIGIN}
+    )
+    started = time.time()
+    r = await client.get(f"/v1/widget/config?tenant_id={shop.id}", headers={"Origin": ORIGIN})
+    assert r.status_code == 200, r.text
+    assert r.headers["access-control-allow-origin"] == ORIGIN
+    assert r.headers["cache-control"] == "no-store"
+    body = r.json()
+    token, expires = body.pop("widgetToken"), body.pop("widgetTokenExpiresAt")
+    assert body == keyed.json()
+    assert token.startswith("voc_wt_")
+    assert started + 3600 - 5 <= expires <= time.time() + 3600 + 1
+    # The token is the tenant's publishable key from that origin: /respond answers...
+    said = {"message": "hello", "language": "en"}
+    auth = {"Authorization": f"Bearer {token}"}
+    answer = await client.post("/respond", json=said, headers=auth | {"Origin": ORIGIN})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["access-control-allow-origin"] == ORIGIN
+    conversation = await client.get(
+        f"/api/tenants/{shop.id}/conversations/{answer.json()['session_id']}",
+        headers=shop.headers,
+    )
+    assert conversation.status_code == 200, conversation.text
+    assert conversation.json()["channel"] == "text"
+    # ... from that origin only, even another of the tenant's;
+    await origins.set_origins(shop.principal, [ORIGIN, OTHER_ALLOWED])
+    for origin in (OTHER_ALLOWED, None):
+        r = await client.post(
+            "/respond", json=said, headers=auth | ({"Origin": origin} if origin else {})
+        )
+        assert_error(
+            r,
+            403,
+            "insufficient_permissions",
+            message="a widget token works only from the origin it was issued to",
+        )
+    # nothing a publishable key cannot do;
+    r = await client.get("/v1/calls", headers=auth | {"Origin": ORIGIN})
+    assert_error(r, 403, "insufficient_permissions")
+    # and no longer once the tenant removes the origin.
+    await origins.set_origins(shop.principal, [OTHER_ALLOWED])
+    r = await client.post("/respond", json=said, headers=auth | {"Origin": ORIGIN})
+    assert_error(r, 403, "insufficient_permissions")
+
+
+SITE_REFUSED = (
+    "a tenant_id embed works only from one of the tenant's allowed origins: add this"
+    " site's origin in the dashboard (PUT /api/tenants/:id/allowed-origins), or embed with"
+    " VocalIA.init({apiKey: 'voc_pk_...'})"
+)
+
+
+@pytest.mark.parametrize(
+    ("tenant", "origin"),
+    [
+        ("mine", OTHER_ORIGIN),
+        ("mine", None),
+        ("unknown", ORIGIN),
+        ("../etc", ORIGIN),
+        ("x" * 65, ORIGIN),
+    ],
+    ids=["other-origin", "no-origin", "unknown-tenant", "malformed", "too-long"],
+)
+async def test_a_tenant_id_embed_from_elsewhere_is_refused_alike(
+    client: httpx.AsyncClient, tenant: str, origin: str | None
+) -> None:
+    shop, _ = await _widget_tenant()
+    tenant_id = (
+        shop.id if tenant == "mine" else ("zz_nobody_0000" if tenant == "unknown" else tenant)
+    )
+    headers = {"Origin": origin} if origin else {}
+    r = await client.get("/v1/widget/config", params={"tenant_id": tenant_id}, headers=headers)
+    # The same answer whether the tenant exists or not: no way to learn which tenants exist.
+    assert_error(r, 403, "insufficient_permissions", message=SITE_REFUSED)
+    assert "access-control-allow-origin" not in r.headers
+    assert "Atlas" not in r.text
+
+
+async def test_an_expired_or_altered_widget_token_is_invalid_api_key(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, _ = await _widget_tenant()
+    said = {"message": "hello", "language": "en"}
+    good, _ = security.issue_widget_token(shop.id, ORIGIN)
+    monkeypatch.setattr(security, "WIDGET_TOKEN_TTL", -60)
+    expired, _ = security.issue_widget_token(shop.id, ORIGIN)
+    cases = {
+        expired: "widget token expired: the widget fetches a new one from /v1/widget/config",
+        good[:-3] + "abc": "invalid widget token",
+        "voc_wt_" + "a.b.c": "invalid widget token",
+        # A user's access token under the widget prefix is not a widget token.
+        "voc_wt_" + shop.token: "invalid widget token",
+    }
+    for token, message in cases.items():
+        r = await client.post(
+            "/respond", json=said, headers={"Authorization": f"Bearer {token}", "Origin": ORIGIN}
+        )
+        assert_error(r, 401, "invalid_api_key", message=message)
 
 
 async def test_config_sees_only_the_keys_own_tenant(client: httpx.AsyncClient) -> None:

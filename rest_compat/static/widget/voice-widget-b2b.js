@@ -1,12 +1,15 @@
 /*! VocalIA Voice Widget (B2B). Plain JavaScript, no build step.
  *
  * Embedding, either:
- *   <script>window.VOCALIA_CONFIG = {tenant_id, api_url, language, position, apiKey};</script>
+ *   <script>window.VOCALIA_CONFIG = {tenant_id, api_url, language, position};</script>
  *   <script src="https://api.example.com/voice-assistant/voice-widget-b2b.js" async></script>
  * or:
  *   <script src=".../voice-widget-b2b.js"></script>
  *   <script>VocalIA.init({apiKey: "voc_pk_live_...", agentId, language, position, theme, onReady});</script>
  *
+ * The first needs the page's origin among the tenant's allowed origins: the widget config
+ * then hands the page a widget token (an hour; renewed before it runs out) that acts as a
+ * publishable key from that origin. An apiKey (voc_pk_...) may be given in either.
  * Events: VocalIA.on('conversationStart' | 'message' | 'conversationEnd' | 'error', cb).
  * Methods: VocalIA.open(), VocalIA.close(), VocalIA.destroy(), VocalIA.off(name, cb).
  * The microphone is captured through an AudioWorklet, resampled to 16 kHz PCM16 LE and
@@ -28,6 +31,7 @@
   const FRAME_SAMPLES = 320; // 20 ms at 16 kHz
   const PLAYBACK_LEAD = 0.05; // seconds between now and the first scheduled buffer
   const READY_TIMEOUT_MS = 15000;
+  const TOKEN_RENEW_S = 120; // a widget token with less left than this is renewed first
   const MAX_RECONNECTS = 5;
   // Closes that are a network or server accident, worth a reconnect (4xxx are refusals).
   const RETRYABLE_CLOSES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014]);
@@ -234,7 +238,8 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
     constructor(options) {
       this.options = options;
       this.apiUrl = String(options.apiUrl).replace(/\/+$/, "");
-      this.apiKey = options.apiKey;
+      this.apiKey = options.apiKey; // a publishable key, or the widget token of a tenant_id embed
+      this.tokenExpiresAt = 0; // Unix seconds; 0 for a publishable key
       this.language = LANGUAGES.includes(options.language) ? options.language : "fr";
       this.position = POSITIONS.includes(options.position) ? options.position : "bottom-right";
       this.agentId = options.agentId;
@@ -262,11 +267,37 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
 
     get t() { return STRINGS[this.language] || STRINGS.fr; }
 
+    // GET /v1/widget/config: with the publishable key, or for the tenant alone (no
+    // credential), which also answers a widget token for this page's origin.
+    async fetchConfig(bySite) {
+      const url = this.apiUrl + "/v1/widget/config" + (bySite ? "?tenant_id=" + encodeURIComponent(this.options.tenantId) : "");
+      const r = await fetch(url, {
+        headers: bySite ? {} : { Authorization: "Bearer " + this.apiKey }, credentials: "omit", mode: "cors",
+      });
+      const body = await r.json().catch(() => ({}));
+      if (!r.ok) throw Object.assign(new Error((body.error && body.error.message) || "HTTP " + r.status), { code: body.error && body.error.code });
+      if (bySite) {
+        this.apiKey = body.widgetToken;
+        this.tokenExpiresAt = Number(body.widgetTokenExpiresAt) || 0;
+      }
+      return body;
+    }
+
+    // A widget token about to run out is renewed before it is used (a publishable key is not).
+    async credential() {
+      if (this.tokenExpiresAt && this.tokenExpiresAt - Date.now() / 1000 < TOKEN_RENEW_S) {
+        this.apiKey = null;
+        await this.fetchConfig(true);
+      }
+      return this.apiKey;
+    }
+
     async start() {
       let config = null;
-      if (!this.apiKey || !/^voc_pk_/.test(this.apiKey)) {
+      const bySite = !this.apiKey && typeof this.options.tenantId === "string" && this.options.tenantId !== "";
+      if (!bySite && (!this.apiKey || !/^voc_pk_/.test(this.apiKey))) {
         this.build();
-        this.fail({ code: "invalid_api_key", message: "VocalIA: apiKey must be a publishable key (voc_pk_...)" }, this.t.configError);
+        this.fail({ code: "invalid_api_key", message: "VocalIA: give tenant_id, or an apiKey that is a publishable key (voc_pk_...)" }, this.t.configError);
         return;
       }
       // A page served by the API itself passes the config: a same-origin GET carries no
@@ -276,12 +307,7 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
         config = preloaded;
       } else {
         try {
-          const r = await fetch(this.apiUrl + "/v1/widget/config", {
-            headers: { Authorization: "Bearer " + this.apiKey }, credentials: "omit", mode: "cors",
-          });
-          const body = await r.json().catch(() => ({}));
-          if (!r.ok) throw Object.assign(new Error((body.error && body.error.message) || "HTTP " + r.status), { code: body.error && body.error.code });
-          config = body;
+          config = await this.fetchConfig(bySite);
         } catch (err) {
           this.build();
           this.fail({ code: err.code || "config_unavailable", message: err.message }, this.t.configError);
@@ -493,8 +519,19 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
       this.connect();
     }
 
-    connect() {
-      const wsUrl = this.apiUrl.replace(/^http/, "ws") + "/v1/stream?apiKey=" + encodeURIComponent(this.apiKey);
+    async connect() {
+      let key;
+      try {
+        key = await this.credential();
+      } catch (err) {
+        // The server refused a new widget token (the origin is no longer allowed): final.
+        // No answer at all (the network): retried like a lost socket.
+        if (err.code) this.serverError = { code: err.code, message: err.message };
+        this.onSocketClosed(null, { code: err.code ? 4403 : 1006 });
+        return;
+      }
+      if (this.userEnded) return;
+      const wsUrl = this.apiUrl.replace(/^http/, "ws") + "/v1/stream?apiKey=" + encodeURIComponent(key);
       let ws;
       try { ws = new WebSocket(wsUrl); } catch (err) { this.onSocketClosed(null, { code: 1006 }); return; }
       ws.binaryType = "arraybuffer";
@@ -537,10 +574,15 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
         case "audio":
           if (typeof frame.audio === "string") this.play(frame.audio);
           break;
-        case "interrupt":
+        case "interrupt": {
+          // Barge-in: what is playing and what is scheduled stop now.
+          const cut = this.ctx ? Math.max(0, this.nextTime - this.ctx.currentTime) : 0;
+          const sources = this.sources.size;
           this.stopPlayback();
           this.debug.interrupts++;
+          this.debug.lastInterrupt = { sourcesStopped: sources, secondsCut: cut, sourcesLeft: this.sources.size };
           break;
+        }
         case "transcript":
           if ((frame.role === "user" || frame.role === "agent") && typeof frame.text === "string") {
             this.addLine(frame.role, frame.text, frame.final !== false);
@@ -688,7 +730,7 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
         if (this.sessionId) body.session_id = this.sessionId;
         const r = await fetch(this.apiUrl + "/respond", {
           method: "POST", credentials: "omit", mode: "cors",
-          headers: { Authorization: "Bearer " + this.apiKey, "Content-Type": "application/json" },
+          headers: { Authorization: "Bearer " + (await this.credential()), "Content-Type": "application/json" },
           body: JSON.stringify(body),
         });
         const data = await r.json().catch(() => ({}));
