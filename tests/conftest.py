@@ -46,20 +46,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # Tests that keep the CPU busy with speech models: with both passes running at once
-# (tests/__main__.py), only one of them runs at a time across the passes. Modules marked
-# ``shares_cpu`` (one thread, no speech, no deadline: the dialogue manager, the classifier,
-# DSP) run beside the other pass's speech tests instead of leaving a core idle.
+# (tests/__main__.py), only one of them runs at a time across the passes.
 CPU_HEAVY = Path(__file__).resolve().parent / "realtime"
 
 
 @pytest.fixture(autouse=True)
 async def _cpu_heavy_one_at_a_time(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     lock_path = os.environ.get("VOCALIA_TEST_CPU_LOCK")
-    if (
-        not lock_path
-        or CPU_HEAVY not in Path(str(request.node.path)).parents
-        or request.node.get_closest_marker("shares_cpu") is not None
-    ):
+    if not lock_path or CPU_HEAVY not in Path(str(request.node.path)).parents:
         yield
         return
     with open(lock_path, "a") as handle:

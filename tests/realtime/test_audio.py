@@ -24,8 +24,6 @@ from realtime.audio import (
 )
 from realtime.speech import Audio
 
-pytestmark = pytest.mark.shares_cpu  # no speech model, no deadline (tests/conftest.py)
-
 RATES = (8000, 16000, 22050, 24000, 48000)
 
 

@@ -11,8 +11,6 @@ import pytest
 from realtime.dialogue.bant import Budget, authority, budget, is_darija, timeline
 from resolvers.textnorm import normalize, tokens
 
-pytestmark = pytest.mark.shares_cpu  # no speech model, no deadline (tests/conftest.py)
-
 TODAY = dt.date(2026, 11, 25)  # a Wednesday
 
 

@@ -17,8 +17,6 @@ from realtime.dialogue.builtin import BuiltinModel, warm_up
 from realtime.dialogue.when import parse_when, read_when
 from resolvers.textnorm import normalize
 
-pytestmark = pytest.mark.shares_cpu  # no speech model, no deadline (tests/conftest.py)
-
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=CASABLANCA)  # a Wednesday
 LOCAL_NOW = NOW.replace(tzinfo=None)

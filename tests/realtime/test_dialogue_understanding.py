@@ -19,8 +19,6 @@ from realtime.dialogue.builtin import BuiltinModel, warm_up
 from realtime.dialogue.when import When, read_when
 from tests.realtime.test_dialogue_builtin import TOMORROW, Tools, conversation
 
-pytestmark = pytest.mark.shares_cpu  # no speech model, no deadline (tests/conftest.py)
-
 THURSDAY, FRIDAY, SATURDAY, MONDAY = "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-30"
 
 # Each language's FAQ: hours, the deposit, the commission, delivery. Darija is written in

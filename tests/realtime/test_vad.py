@@ -8,8 +8,6 @@ import pytest
 from realtime.audio import frames, read_wav, resample, samples, silence
 from realtime.vad import TurnDetector, TurnEvent, VoiceActivity
 
-pytestmark = pytest.mark.shares_cpu  # no speech model, no deadline (tests/conftest.py)
-
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "audio"
 RATE = 16000
 ENGLISH = ("en_booking", "en_hours", "en_goodbye", "en_transfer")
