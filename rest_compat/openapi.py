@@ -22,7 +22,13 @@ ERROR_TEXT = {
     413: "Body too large",
     429: "Rate limited",
 }
-SECURITY: dict[str, list[S]] = {"user": [{"bearer": []}], "key": [{"apiKey": []}], "none": []}
+SECURITY: dict[str, list[S]] = {
+    "user": [{"bearer": []}],
+    "key": [{"apiKey": []}],
+    # A key, or none at all (the widget config of a tenant_id embed).
+    "optional_key": [{"apiKey": []}, {}],
+    "none": [],
+}
 RATE_HEADERS = {
     "X-RateLimit-Limit": Param(INT, "Requests allowed per minute by the plan"),
     "X-RateLimit-Remaining": Param(INT, "Requests left in the window"),
@@ -94,7 +100,11 @@ def operation(path: str, method: str, doc: Doc) -> S:
             "content": {media: {"schema": schema} for media in doc.media_types},
         }
         # Every successful authenticated response carries the three X-RateLimit-* headers.
-        headers = _headers(RATE_HEADERS, True) if doc.auth != "none" and status < 300 else {}
+        headers = (
+            _headers(RATE_HEADERS, doc.auth != "optional_key")
+            if doc.auth != "none" and status < 300
+            else {}
+        )
         headers |= _headers(dict(doc.response_headers), False)
         if headers:
             response["headers"] = headers

@@ -11,7 +11,7 @@ from starlette.routing import Route
 from resolvers.errors import ErrorCode
 
 S = dict[str, Any]
-Auth = Literal["user", "key", "none"]
+Auth = Literal["user", "key", "optional_key", "none"]
 
 # Component schemas by name: Error here, the others registered by the module that shapes them.
 COMPONENTS: S = {}

@@ -252,7 +252,7 @@ GET_CONFIG = Doc(
     {200: PUBLIC_CONFIG},
     errors=(400, 403, 404),
     query={"tenant_id": Param(STR, "the tenant, for an embed without a key")},
-    auth="key",
+    auth="optional_key",
 )
 GET_DEMO = Doc(
     "Development only: a page embedding the widget for the demo tenant (vocalia-server serve"

@@ -1,17 +1,20 @@
 """The Voice Widget in a real browser: Debian's Chromium driven by Playwright, against a real
 server (tests/servers.py) with the offline voice stack (Whisper, builtin agent, eSpeak).
 
-The microphone is Chromium's fake capture device playing ``en_hours_request.wav`` once
-(``%noloop``): tests/fixtures/audio/en_hours.wav ("What are your opening hours?") after 6 s
-of digital silence, so the agent's greeting is over before the caller speaks, then 3 s of
-silence; or, to talk over the greeting, ``en_barge_in.wav``: the same question after 1 s. The host pages are served by Playwright from another origin than the API's, which
-the demo tenant allows, as a customer's site would be.
+The microphone is Chromium's fake capture device playing ``en_booking_request.wav`` once
+(``%noloop``): tests/fixtures/audio/en_booking.wav ("Hello, I would like to book an
+appointment tomorrow at ten in the morning.") after 6 s of digital silence, so the agent's
+greeting is over before the caller speaks, then 2 s of silence; or, to talk over the
+greeting, ``en_barge_in.wav``: en_hours.wav ("What are your opening hours?") after 1 s.
+Customers' pages are served from another origin than the API's (a loopback HTTP server),
+which the demo tenant allows; the demo page is the API's own.
 
 Chromium: ``apt-get install -y chromium`` (never ``playwright install``); Playwright for
 Python: the ``playwright==1.65.2`` package. Without them these tests skip, and fail under
 CI=true.
 """
 
+import datetime as dt
 import http.server
 import json
 import os
@@ -22,6 +25,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -32,7 +36,7 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
-SPEECH = HERE / "en_hours_request.wav"
+SPEECH = HERE / "en_booking_request.wav"
 # The same question 1 s after the microphone opens: while the agent still greets.
 BARGE_IN = HERE / "en_barge_in.wav"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -75,6 +79,8 @@ class _Site(http.server.BaseHTTPRequestHandler):
 
 SITE = http.server.ThreadingHTTPServer((servers.HOST, 0), _Site)
 HOST_ORIGIN = f"http://{servers.HOST}:{SITE.server_address[1]}"
+# The same site under another name: an origin the demo tenant never allowed.
+OTHER_ORIGIN = f"http://localhost:{SITE.server_address[1]}"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -212,7 +218,7 @@ def init_embed(api: str, options: dict[str, Any]) -> str:
     )
 
 
-async def open_page(browser: "Browser", html: str) -> "Page":
+async def open_page(browser: "Browser", html: str, origin: str = HOST_ORIGIN) -> "Page":
     context = await browser.new_context()
     page = await context.new_page()
     # The page's console and errors, printed with a failing test's output.
@@ -220,7 +226,7 @@ async def open_page(browser: "Browser", html: str) -> "Page":
     page.on("pageerror", lambda exc: print(f"[pageerror] {exc}"))
     path = f"/shop-{len(PAGES)}.html"
     PAGES[path] = html
-    await page.goto(HOST_ORIGIN + path)
+    await page.goto(origin + path)
     return page
 
 
@@ -248,19 +254,23 @@ async def wait_event(
     return found
 
 
-async def test_voice_conversation_through_the_fake_microphone(
-    browser: "Browser", demo: Demo
-) -> None:
+async def test_a_booking_by_voice_on_the_demo_page(browser: "Browser", demo: Demo) -> None:
     api = demo.server.url
-    page = await open_ready_widget(browser, api, demo.publishable_key)
+    context = await browser.new_context()
+    page = await context.new_page()
+    page.on("console", lambda msg: print(f"[console.{msg.type}] {msg.text}"))
+    await page.goto(api + "/widget/demo?lang=en")
     launcher = page.locator("#vocalia-widget .launcher")
+    await launcher.wait_for(timeout=20_000)
+    await page.evaluate(EVENTS_JS)
     assert await launcher.get_attribute("aria-expanded") == "false"
     await launcher.click()
     dialog = page.get_by_role("dialog", name="Voice assistant")
     assert await dialog.is_visible()
     assert await launcher.get_attribute("aria-expanded") == "true"
     started = await wait_event(page, "conversationStart")
-    assert started[0]["callId"].startswith("call_")
+    call_id = started[0]["callId"]
+    assert call_id.startswith("call_")
     assert started[0]["channel"] == "voice"
 
     # The agent's greeting: spoken (buffers scheduled) and written once heard.
@@ -272,16 +282,14 @@ async def test_voice_conversation_through_the_fake_microphone(
     assert debug["audioSecondsScheduled"] > 1.0
     assert debug["framesSent"] > 0
 
-    # The caller's request, from the fake microphone through the real Whisper pipeline.
+    # The caller books from the fake microphone, through the real Whisper pipeline.
     heard = await wait_event(page, "message", "(d) => d.role === 'user'")
-    assert "opening hours" in heard[0]["text"].lower()
+    assert "appointment tomorrow" in heard[0]["text"].lower()
     user_line = page.locator("#vocalia-widget .line.user[data-final=true]").first
-    assert "opening hours" in (await user_line.inner_text()).lower()
-    # The answer, from the agent's FAQ.
-    answers = await wait_event(
-        page, "message", "(d) => d.role === 'agent' && /Monday/.test(d.text)"
-    )
-    assert "Monday to Friday" in answers[-1]["text"]
+    assert "appointment tomorrow" in (await user_line.inner_text()).lower()
+    booked = await wait_event(page, "message", "(d) => d.role === 'agent' && /booked/.test(d.text)")
+    assert "Your appointment is booked for tomorrow" in booked[-1]["text"]
+    assert "10" in booked[-1]["text"]
     assert (await page.evaluate("VocalIA.debug"))["audioBuffersScheduled"] > debug[
         "audioBuffersScheduled"
     ]
@@ -295,7 +303,7 @@ async def test_voice_conversation_through_the_fake_microphone(
     await page.keyboard.press("Escape")
     assert not await dialog.is_visible()
     ended = await wait_event(page, "conversationEnd")
-    assert ended[0]["callId"] == started[0]["callId"]
+    assert ended[0]["callId"] == call_id
     assert await page.evaluate("document.activeElement.id") == "vocalia-widget"
     assert (
         await page.evaluate(
@@ -303,13 +311,36 @@ async def test_voice_conversation_through_the_fake_microphone(
         )
         == "launcher"
     )
-    assert await events(page, "error") == []
+    # The events, in order: the call starts, the greeting, the request, the booking, the typed
+    # question and its answer, the end; no error.
+    order = [(e["name"], e["data"].get("role")) for e in await events(page) if e["name"] != "ready"]
+    assert order == [
+        ("conversationStart", None),
+        ("message", "agent"),
+        ("message", "user"),
+        ("message", "agent"),
+        ("message", "user"),
+        ("message", "agent"),
+        ("conversationEnd", None),
+    ]
+    await context.close()
+
+    # The booking is in the database, for tomorrow at 10 where the tenant is.
     with httpx.Client(base_url=api, timeout=10.0) as http:
-        call = http.get(
-            f"/api/tenants/{demo.tenant_id}/calls/{started[0]['callId']}", headers=demo.headers
+        call = http.get(f"/api/tenants/{demo.tenant_id}/calls/{call_id}", headers=demo.headers)
+        found = http.post(
+            "/graphql",
+            json={"query": "{ bookings { items { callId startsAt timezone } } }"},
+            headers=demo.headers,
         )
     assert call.status_code == 200, call.text
     assert call.json()["direction"] == "web"
+    assert found.status_code == 200, found.text
+    [booking] = [b for b in found.json()["data"]["bookings"]["items"] if b["callId"] == call_id]
+    zone = ZoneInfo(booking["timezone"])
+    starts = dt.datetime.fromisoformat(booking["startsAt"]).astimezone(zone)
+    tomorrow = dt.datetime.now(zone).date() + dt.timedelta(days=1)
+    assert (starts.date(), starts.hour, starts.minute) == (tomorrow, 10, 0)
 
 
 async def test_the_caller_talking_over_the_greeting_stops_its_playback(
@@ -419,6 +450,31 @@ async def test_arabic_is_right_to_left_and_keyboard_accessible(
     started = await wait_event(page, "conversationStart")
     assert (started[0]["channel"], started[0]["language"]) == ("text", "ar")
     assert await events(page, "error") == []
+
+
+async def test_a_publishable_key_on_a_site_not_allowed_is_an_error_and_sends_nothing(
+    browser: "Browser", demo: Demo
+) -> None:
+    api = demo.server.url
+    with httpx.Client(base_url=api, timeout=10.0) as http:
+        before = http.get(f"/api/tenants/{demo.tenant_id}/calls", headers=demo.headers).json()
+    options = {"apiKey": demo.publishable_key, "agentId": "agent_support_en", "language": "en"}
+    page = await open_page(browser, host_page(api, init_embed(api, options)), OTHER_ORIGIN)
+    errors = await wait_event(page, "error", timeout=20_000)
+    # The API answers 403 without CORS headers: the page cannot even read why.
+    assert errors[0]["code"] == "config_unavailable"
+    alert = page.locator("#vocalia-widget .alert")
+    assert await alert.get_attribute("role") == "alert"
+    assert await alert.inner_text() == "The assistant is not available on this site."
+    assert await events(page, "ready") == []
+    await page.locator("#vocalia-widget .launcher").click()
+    await page.wait_for_timeout(1000)
+    debug = await page.evaluate("VocalIA.debug")
+    assert (debug["framesSent"], debug["textTurns"], debug["state"]) == (0, 0, "idle")
+    assert await events(page, "conversationStart") == []
+    with httpx.Client(base_url=api, timeout=10.0) as http:
+        after = http.get(f"/api/tenants/{demo.tenant_id}/calls", headers=demo.headers).json()
+    assert after["total"] == before["total"]
 
 
 async def test_a_socket_closed_by_the_server_is_an_error_with_a_message(

@@ -3,6 +3,7 @@ and its SRI hash, the public config of a publishable key (good key, bad key, wro
 secret key), and the development demo page."""
 
 import base64
+import gzip
 import hashlib
 import json
 import time
@@ -462,8 +463,17 @@ def test_every_widget_route_is_in_the_openapi_document() -> None:
     ):
         assert set(paths[path]) == {"get"}, path
     config = paths["/v1/widget/config"]["get"]
-    assert config["security"] == [{"apiKey": []}]
+    assert config["security"] == [{"apiKey": []}, {}]  # a key, or tenant_id alone
     assert set(config["responses"]) == {"200", "400", "401", "403", "404", "429"}
     assert paths["/voice-assistant/voice-widget-b2b.js"]["get"]["responses"]["200"]["content"] == {
         "text/javascript; charset=utf-8": {"schema": {"type": "string"}}
     }
+
+
+def test_the_script_is_small_and_the_readme_says_how_small() -> None:
+    body = SCRIPT.read_bytes()
+    gzipped = len(gzip.compress(body, 9))
+    assert gzipped <= 30_000
+    readme = (SCRIPT.parents[3] / "README.md").read_text()
+    said = f"The script is {round(len(body) / 1000)} KB of plain JavaScript ({round(gzipped / 1000, 1)} KB gzipped"
+    assert said in readme, "update the widget's size in README.md"

@@ -717,13 +717,14 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
       const text = String(raw || "").trim();
       if (!text || !this.config) return;
       this.input.value = "";
-      this.addLine("user", text, true);
       this.debug.textTurns++;
       const ws = this.ws;
       if (ws && this.ready && ws.readyState === WebSocket.OPEN) {
-        ws.send(JSON.stringify({ type: "text", text })); // the agent answers on the stream
+        // The stream echoes the line as the caller's transcript, then the agent answers.
+        ws.send(JSON.stringify({ type: "text", text }));
         return;
       }
+      this.addLine("user", text, true);
       try {
         const body = { message: text, language: this.language };
         if (this.agentId) body.agentId = this.agentId;
