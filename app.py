@@ -22,7 +22,7 @@ from realtime.carriers.simulated import SimulatedCarrier
 from realtime.carriers.twilio import TwilioCarrier
 from realtime.metrics import exposition
 from realtime.text_agent import TextAgent
-from resolvers import calls, db, demo, instance, principals, redaction, services
+from resolvers import billing, calls, db, demo, instance, principals, redaction, services
 from resolvers.errors import DomainError
 from resolvers.knowledge import importers as kb_importers
 from resolvers.knowledge import jobs as kb_jobs
@@ -45,6 +45,7 @@ async def _sweep(stale_after: float) -> None:
     """What dead processes left: their calls end server-restart, their crawls resume here."""
     await calls.fail_orphaned_calls(stale_after)
     await kb_jobs.get_runner().resume_orphans(stale_after)
+    await billing.sweep()
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Starlette:

@@ -14,4 +14,5 @@ MODEL_MODULES = [
     "models.idempotency",
     "models.knowledge",
     "models.conversation",
+    "models.billing",
 ]

@@ -63,6 +63,15 @@ class Settings:
     twilio_auth_token: str = field(default="", repr=False)
     twilio_api_base: str = "https://api.twilio.com"
     public_url: str | None = None
+    # Billing (issue 13): Stripe's secret key, its webhook signing secret, the Price of each
+    # plan, the currency of prepaid credits, and Stripe's API address (a local fake in tests).
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_webhook_secret: str = field(default="", repr=False)
+    stripe_prices: tuple[tuple[str, str], ...] = ()
+    stripe_api_base: str | None = None
+    credit_currency: str = "mad"
+    # After a failed payment, how long the plan stays before the tenant goes to starter.
+    billing_grace_seconds: float = 7 * 24 * 3600
     # The voice engine. Providers: stt whisper|openai, llm builtin|openai, tts espeak|openai.
     stt_provider: str = "whisper"
     # A faster-whisper model directory; empty = the bundled multilingual Whisper base.
@@ -94,6 +103,10 @@ class Settings:
     @property
     def development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def billing_configured(self) -> bool:
+        return bool(self.stripe_secret_key)
 
     @property
     def twilio_configured(self) -> bool:
@@ -139,6 +152,7 @@ class Settings:
         values.update(_optional_numbers(env_vars))
         values.update(_ip_limits(env_vars))
         values.update(_twilio(env_vars))
+        values.update(_stripe(env_vars))
         values.update(_providers(env_vars))
         return cls(**values)
 
@@ -163,6 +177,7 @@ def _optional_numbers(env_vars: Mapping[str, str]) -> dict[str, object]:
         ("VOCALIA_SIM_ANSWER_SECONDS", "sim_answer_seconds"),
         ("VOCALIA_SIM_TURN_SECONDS", "sim_turn_seconds"),
         ("VOCALIA_SOCKET_SLOT_TTL", "socket_slot_ttl"),
+        ("VOCALIA_BILLING_GRACE_SECONDS", "billing_grace_seconds"),
     ):
         if env_vars.get(name):
             try:
@@ -225,6 +240,46 @@ def _twilio(env_vars: Mapping[str, str]) -> dict[str, object]:
         out["twilio_api_base"] = _base_url(
             env_vars["VOCALIA_TWILIO_API_BASE"], "VOCALIA_TWILIO_API_BASE"
         )
+    return out
+
+
+_STRIPE_PLANS = ("starter", "pro", "enterprise")
+
+
+def _stripe(env_vars: Mapping[str, str]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    key = env_vars.get("VOCALIA_STRIPE_SECRET_KEY", "").strip()
+    if key:
+        if not key.startswith(("sk_live_", "sk_test_", "rk_live_", "rk_test_")):
+            raise SettingsError("VOCALIA_STRIPE_SECRET_KEY must be a Stripe secret key (sk_...)")
+        out["stripe_secret_key"] = key
+    secret = env_vars.get("VOCALIA_STRIPE_WEBHOOK_SECRET", "").strip()
+    if secret:
+        if not secret.startswith("whsec_"):
+            raise SettingsError(
+                "VOCALIA_STRIPE_WEBHOOK_SECRET must be a signing secret (whsec_...)"
+            )
+        out["stripe_webhook_secret"] = secret
+    prices = []
+    for plan in _STRIPE_PLANS:
+        price = env_vars.get(f"VOCALIA_STRIPE_PRICE_{plan.upper()}", "").strip()
+        if price:
+            if not price.startswith("price_"):
+                raise SettingsError(
+                    f"VOCALIA_STRIPE_PRICE_{plan.upper()} must be a Price id (price_...)"
+                )
+            prices.append((plan, price))
+    if prices:
+        out["stripe_prices"] = tuple(prices)
+    if env_vars.get("VOCALIA_STRIPE_API_BASE", "").strip():
+        out["stripe_api_base"] = _base_url(
+            env_vars["VOCALIA_STRIPE_API_BASE"], "VOCALIA_STRIPE_API_BASE"
+        )
+    currency = env_vars.get("VOCALIA_CREDIT_CURRENCY", "").strip().lower()
+    if currency:
+        if len(currency) != 3 or not currency.isalpha():
+            raise SettingsError("VOCALIA_CREDIT_CURRENCY must be an ISO 4217 code such as mad")
+        out["credit_currency"] = currency
     return out
 
 

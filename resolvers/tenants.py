@@ -169,18 +169,36 @@ async def change_plan(
         raise invalid("tenantId is required", param="tenantId")
     tenant = await get_tenant(p, tenant_id)
     plan_v = validation.choice(plan, "plan", PLAN_NAMES)
+    await apply_plan(tenant, plan_v, principal=p)
+    return tenant
+
+
+async def apply_plan(
+    tenant: Tenant,
+    plan: str,
+    *,
+    principal: Principal | None = None,
+    source: str | None = None,
+    data: dict[str, object] | None = None,
+) -> bool:
+    """Move ``tenant`` to ``plan`` (a name of PLAN_NAMES) at once on every process, audited
+    with the principal or the ``source`` (billing: "stripe"). Returns whether it changed."""
     previous = tenant.plan
-    if plan_v == previous:
-        return tenant
+    if plan == previous:
+        return False
     async with in_transaction():
-        tenant.plan = plan_v
+        tenant.plan = plan
         await tenant.save(update_fields=["plan", "updated_at"])
         await audit.record(
-            tenant.id, "tenant.plan_changed", principal=p, data={"from": previous, "to": plan_v}
+            tenant.id,
+            "tenant.plan_changed",
+            principal=principal,
+            actor_id=source,
+            data={"from": previous, "to": plan, **(data or {})},
         )
     forget_tenant_plan(tenant.id)
-    if PLAN_NAMES.index(plan_v) < PLAN_NAMES.index(previous):
+    if PLAN_NAMES.index(plan) < PLAN_NAMES.index(previous):
         await revocation.end_tenant(tenant.id, revocation.PLAN_DOWNGRADED, "plan downgraded")
     else:
         await revocation.tenant_updated(tenant.id)
-    return tenant
+    return True

@@ -5,6 +5,7 @@ from starlette.routing import BaseRoute, Mount
 
 from rest_compat import (
     api_auth,
+    api_billing,
     api_calls,
     api_conversations,
     api_health,
@@ -30,6 +31,7 @@ api_routes: list[BaseRoute] = [
     *api_ucp.routes,
     *api_calls.routes,
     *api_keys.routes,
+    *api_billing.routes,
 ]
 
 routes: list[BaseRoute] = [
@@ -37,5 +39,6 @@ routes: list[BaseRoute] = [
     Mount("/v1", routes=[*v1_calls.routes, *v1_agents.routes, *widget.v1_routes]),
     *respond.routes,
     *widget.routes,
+    *api_billing.webhook_routes,
     *openapi.routes,
 ]
