@@ -16,8 +16,6 @@ import pytest
 
 from realtime.dialogue.nlu import features, generate, model, train
 
-pytestmark = pytest.mark.shares_cpu  # no speech model, no deadline (tests/conftest.py)
-
 
 def test_the_committed_model_is_the_pinned_one_and_knows_the_twelve_acts() -> None:
     pinned = model.CHECKSUM_PATH.read_text().split()[0]

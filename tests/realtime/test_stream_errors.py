@@ -13,12 +13,13 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from models.call import Call
-from resolvers import keys, revocation
+from resolvers import keys, origins, revocation
 from tests.factories import make_key, make_tenant
 from tests.realtime.test_stream import Shop, make_shop
 from tests.voice import open_stream, stream_url
 
 ORIGIN = "https://shop.example.com"
+OTHER_ALLOWED = "https://blog.example.com"
 
 
 async def _frames_and_close(
@@ -110,6 +111,30 @@ async def test_publishable_key_needs_an_allowed_origin(
     async with open_stream(base, pk, origin=ORIGIN) as voice:
         ready = await voice.config("agent_en", "en")
         assert ready["callId"].startswith("call_")
+
+
+async def test_a_widget_token_streams_from_its_origin_only(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    # The reference's tenant_id embed: the widget config hands the page a widget token.
+    shop = await make_shop(client)
+    await origins.set_origins(shop.ctx.principal, [ORIGIN, OTHER_ALLOWED])
+    r = await client.get(f"/v1/widget/config?tenant_id={shop.ctx.id}", headers={"Origin": ORIGIN})
+    assert r.status_code == 200, r.text
+    token = r.json()["widgetToken"]
+    # Another of the tenant's origins, or none: not the origin the token was issued to.
+    for origin in (None, OTHER_ALLOWED):
+        frames, code = await _frames_and_close(stream_url(base, token), _config(), origin=origin)
+        assert frames[0]["code"] == "insufficient_permissions"
+        assert code == 4403
+    async with open_stream(base, token, origin=ORIGIN) as voice:
+        ready = await voice.config("agent_en", "en")
+        assert ready["callId"].startswith("call_")
+    call = await Call.get(id=ready["callId"])
+    assert (call.tenant_id, call.direction) == (shop.ctx.id, "web")
+    # A forged or altered token is no credential.
+    frames, code = await _frames_and_close(stream_url(base, token[:-2] + "xx"), _config())
+    assert (frames[0]["code"], code) == ("invalid_api_key", 4401)
 
 
 async def test_invalid_base64_is_an_error_frame_and_the_stream_goes_on(
