@@ -302,9 +302,7 @@ async def get_billing(principal: Principal | None, tenant_id: str | None) -> dic
     }
 
 
-async def cancel_subscription(
-    principal: Principal | None, tenant_id: str | None
-) -> dict[str, Any] | None:
+async def cancel_subscription(principal: Principal | None, tenant_id: str | None) -> dict[str, Any]:
     """Cancel at the end of the period (the plan stays until then). Raises conflict
     (none to cancel), insufficient_permissions, resource_not_found."""
     p = require_owner(principal)
@@ -321,7 +319,7 @@ async def cancel_subscription(
         raise _stripe_failed(exc) from exc
     await _store_subscription(account, sub.to_dict())
     await audit.record(tenant.id, "billing.cancel", principal=p, target=account.subscription_id)
-    return _subscription_view(account)
+    return cast(dict[str, Any], _subscription_view(account))  # it has a subscription id
 
 
 # --- Stripe's events ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from schema.agents import AgentMutation, AgentQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation, AuthQuery
+from schema.billing import BillingMutation, BillingQuery
 from schema.bookings import BookingQuery
 from schema.calls import CallMutation, CallQuery, CallSubscription
 from schema.conversations import (
@@ -41,6 +42,7 @@ Query = merge_types(
         KnowledgeQuery,
         ConversationQuery,
         ProfileQuery,
+        BillingQuery,
     ),
 )
 Mutation = merge_types(
@@ -54,6 +56,7 @@ Mutation = merge_types(
         AgentMutation,
         KnowledgeMutation,
         ConversationMutation,
+        BillingMutation,
     ),
 )
 Subscription = merge_types(

@@ -747,6 +747,22 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "mutation($t: ID, $c: String!) { eraseTenantData(tenantId: $t, confirm: $c) }",
         {"t": "{B}", "c": "DELETE_ALL_DATA_{B}"},
     ),
+    "Query.billing": (
+        "query($t: ID) { billing(tenantId: $t) { plan creditBalance } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.createCheckoutSession": (
+        'mutation($t: ID) { createCheckoutSession(tenantId: $t, plan: "enterprise") { url } }',
+        {"t": "{B}"},
+    ),
+    "Mutation.createBillingPortalSession": (
+        "mutation($t: ID) { createBillingPortalSession(tenantId: $t) { url } }",
+        {"t": "{B}"},
+    ),
+    "Mutation.cancelSubscription": (
+        "mutation($t: ID) { cancelSubscription(tenantId: $t) { id } }",
+        {"t": "{B}"},
+    ),
     "Mutation.createApiKey": (
         "mutation($t: ID) { createApiKey(tenantId: $t, kind: SECRET) { secret key { id } } }",
         {"t": "{B}"},

@@ -388,3 +388,35 @@ async def test_stripe_unreachable_is_a_clear_error(
     )
     r = await client.post(_path(shop, "/checkout"), json={"plan": "pro"}, headers=shop.headers)
     assert_error(r, 500, "internal_error", message="Stripe cannot be reached: retry later")
+
+
+async def test_graphql_gives_the_same_billing(
+    client: httpx.AsyncClient, stripe_fake: FakeStripe
+) -> None:
+    shop = await make_tenant()
+
+    async def gql(query: str) -> dict[str, object]:
+        r = await client.post("/graphql", json={"query": query}, headers=shop.headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert "errors" not in body, body
+        return body["data"]  # type: ignore[no-any-return]
+
+    made = await gql('mutation { createCheckoutSession(plan: "pro") { url sessionId } }')
+    session_id = made["createCheckoutSession"]["sessionId"]  # type: ignore[index]
+    await _send(client, stripe_fake, stripe_fake.complete_checkout(session_id))
+    data = await gql(
+        "{ billing { plan creditBalance subscription { plan status cancelAtPeriodEnd }"
+        " invoices { amount currency status } } }"
+    )
+    rest = (await client.get(_path(shop), headers=shop.headers)).json()
+    assert data["billing"] == {  # type: ignore[comparison-overlap]
+        "plan": "pro",
+        "creditBalance": 0.0,
+        "subscription": {"plan": "pro", "status": "active", "cancelAtPeriodEnd": False},
+        "invoices": [{k: i[k] for k in ("amount", "currency", "status")} for i in rest["invoices"]],
+    }
+    cancelled = await gql("mutation { cancelSubscription { cancelAtPeriodEnd } }")
+    assert cancelled == {"cancelSubscription": {"cancelAtPeriodEnd": True}}
+    portal = await gql("mutation { createBillingPortalSession { url } }")
+    assert portal["createBillingPortalSession"]["url"].startswith("https://billing.stripe.com/")  # type: ignore[index]
