@@ -71,7 +71,12 @@ async def test_every_scripted_line_is_heard_answered_and_stored(
         # The greeting, then one answer to each line, the last one included.
         assert roles == ["agent"] + ["user", "agent"] * len(lines), transcript
         if script:
-            assert "advisor" in transcript[-2]["content"].lower(), transcript
+            # The last line is heard and answered as a request for a person. Whisper base
+            # hears eSpeak's "an advisor" as "that miser" in some process states (CTranslate2's
+            # int8 numerics; the whole tests/realtime run reproduces it, each module alone
+            # does not), so the words checked are those it always hears.
+            assert "speak to" in transcript[-2]["content"].lower(), transcript
+            assert "advisor is available" in transcript[-1]["content"], transcript
             assert done["endedReason"] == "customer-hangup", done
         else:
             # A goodbye the agent recognised ends the call from its side, after its answer.
