@@ -107,8 +107,12 @@ class BillingMutation:
         credits: Annotated[
             int | None, strawberry.argument(description="10 to 100000 units.")
         ] = None,
-        success_url: str | None = None,
-        cancel_url: str | None = None,
+        success_url: Annotated[
+            str | None, strawberry.argument(description="Where Stripe sends the user after paying.")
+        ] = None,
+        cancel_url: Annotated[
+            str | None, strawberry.argument(description="Where Stripe sends the user who gives up.")
+        ] = None,
         tenant_id: TenantIdArg = None,
     ) -> BillingRedirect:
         body = {
@@ -129,7 +133,12 @@ class BillingMutation:
         " insufficient_permissions, resource_not_found."
     )
     async def create_billing_portal_session(
-        self, info: Info, return_url: str | None = None, tenant_id: TenantIdArg = None
+        self,
+        info: Info,
+        return_url: Annotated[
+            str | None, strawberry.argument(description="Where the portal's back link goes.")
+        ] = None,
+        tenant_id: TenantIdArg = None,
     ) -> BillingRedirect:
         body = {"returnUrl": return_url} if return_url is not None else {}
         out = await billing.create_portal(info.context.caller(), tenant_id, body)

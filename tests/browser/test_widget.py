@@ -477,6 +477,41 @@ async def test_a_publishable_key_on_a_site_not_allowed_is_an_error_and_sends_not
     assert after["total"] == before["total"]
 
 
+async def test_the_page_and_the_widget_keep_their_own_styles_and_the_api_drives_it(
+    browser: "Browser", demo: Demo
+) -> None:
+    api = demo.server.url
+    # A host page whose CSS would restyle every button and hide any ".launcher".
+    hostile = (
+        "<style>button { background: rgb(255, 0, 0) !important; font-size: 40px !important; }"
+        " .launcher, .panel { display: none !important; }</style>"
+    )
+    options = {
+        "apiKey": demo.publishable_key,
+        "agentId": "agent_support_en",
+        "language": "en",
+        "theme": {"primaryColor": "#112233"},
+    }
+    page = await open_page(browser, host_page(api, hostile + init_embed(api, options)))
+    await wait_event(page, "ready", timeout=20_000)
+    launcher = page.locator("#vocalia-widget .launcher")
+    assert await launcher.is_visible()
+    style = "(n) => [getComputedStyle(n).backgroundColor, getComputedStyle(n).fontSize]"
+    # The theme applies inside; the page's rules do not reach through the Shadow DOM...
+    assert (await launcher.evaluate(style))[0] == "rgb(17, 34, 51)"
+    # ... and the widget's rules do not reach the page.
+    assert await page.locator("#page-button").evaluate(style) == ["rgb(255, 0, 0)", "40px"]
+    dialog = page.get_by_role("dialog", name="Voice assistant")
+    await page.evaluate("VocalIA.open()")
+    assert await dialog.is_visible()
+    await page.evaluate("VocalIA.close()")
+    assert not await dialog.is_visible()
+    await page.evaluate("VocalIA.destroy()")
+    assert await page.locator("#vocalia-widget").count() == 0
+    assert await page.evaluate("VocalIA.debug") is None
+    assert await events(page, "error") == []
+
+
 async def test_a_socket_closed_by_the_server_is_an_error_with_a_message(
     browser: "Browser", demo: Demo
 ) -> None:
