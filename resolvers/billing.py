@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import stripe
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.billing import BillingAccount, StripeEvent
@@ -33,8 +34,6 @@ log = logging.getLogger("vocalia.billing")
 SIGNATURE_TOLERANCE = 300
 # A prepaid top-up, in units of the credit currency.
 MIN_CREDITS, MAX_CREDITS = 10, 100_000
-# Stripe statuses under which the subscription's plan applies.
-_PAYING = ("active", "trialing", "past_due")
 INVOICES_SHOWN = 20
 
 
@@ -442,8 +441,9 @@ async def _apply(kind: str, obj: dict[str, Any]) -> str | None:
             if obj.get("payment_status") != "paid":
                 return tenant.id
             credits = Decimal(str(int(metadata["credits"])))
+            # Added in the database: calls may be spending the balance meanwhile.
             await Tenant.filter(id=tenant.id).update(
-                credit_balance=tenant.credit_balance + credits, prepaid=True
+                credit_balance=F("credit_balance") + credits, prepaid=True
             )
             await audit.record(
                 tenant.id,
@@ -460,6 +460,12 @@ async def _apply(kind: str, obj: dict[str, Any]) -> str | None:
                 account.price_id = dict(get_settings().stripe_prices).get(plan)
                 await account.save()
                 await apply_plan(tenant, plan, source="stripe", data={"event": kind})
+    elif kind.startswith("customer.subscription.") and account.subscription_id not in (
+        None,
+        obj.get("id"),
+    ):
+        # An older subscription of the tenant's (replaced since): the current one decides.
+        log.info("stripe event %s is about a subscription the tenant no longer has", kind)
     elif kind in ("customer.subscription.updated", "customer.subscription.created"):
         await _store_subscription(account, obj)
         plan = _plan_of_price(account.price_id)

@@ -420,3 +420,23 @@ async def test_graphql_gives_the_same_billing(
     assert cancelled == {"cancelSubscription": {"cancelAtPeriodEnd": True}}
     portal = await gql("mutation { createBillingPortalSession { url } }")
     assert portal["createBillingPortalSession"]["url"].startswith("https://billing.stripe.com/")  # type: ignore[index]
+
+
+async def test_the_end_of_a_replaced_subscription_leaves_the_plan(
+    client: httpx.AsyncClient, stripe_fake: FakeStripe
+) -> None:
+    shop = await make_tenant()
+    first = stripe_fake.complete_checkout(await _checkout(client, shop, {"plan": "pro"}))
+    await _send(client, stripe_fake, first)
+    second = stripe_fake.complete_checkout(await _checkout(client, shop, {"plan": "enterprise"}))
+    await _send(client, stripe_fake, second)
+    assert (await Tenant.get(id=shop.id)).plan == "enterprise"
+    old_id = first["data"]["object"]["subscription"]  # type: ignore[index]
+    ended = dict(stripe_fake.subscriptions[old_id], status="canceled")
+    await _send(client, stripe_fake, stripe_fake.event("customer.subscription.deleted", ended))
+    assert (await Tenant.get(id=shop.id)).plan == "enterprise"
+    # Credits bought twice add up.
+    for credits in (100, 50):
+        paid = stripe_fake.complete_checkout(await _checkout(client, shop, {"credits": credits}))
+        await _send(client, stripe_fake, paid)
+    assert (await Tenant.get(id=shop.id)).credit_balance == Decimal("150")
