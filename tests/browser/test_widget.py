@@ -287,6 +287,10 @@ async def test_a_booking_by_voice_on_the_demo_page(browser: "Browser", demo: Dem
     assert "appointment tomorrow" in heard[0]["text"].lower()
     user_line = page.locator("#vocalia-widget .line.user[data-final=true]").first
     assert "appointment tomorrow" in (await user_line.inner_text()).lower()
+    # The line was shown live first ("Hello," at the comma's pause), then replaced in place:
+    # one line for the caller's turn.
+    assert (await page.evaluate("VocalIA.debug"))["partialLines"] > 0
+    assert await page.locator("#vocalia-widget .line.user").count() == 1
     booked = await wait_event(page, "message", "(d) => d.role === 'agent' && /booked/.test(d.text)")
     assert "Your appointment is booked for tomorrow" in booked[-1]["text"]
     assert "10" in booked[-1]["text"]
@@ -509,6 +513,19 @@ async def test_the_page_and_the_widget_keep_their_own_styles_and_the_api_drives_
     await page.evaluate("VocalIA.destroy()")
     assert await page.locator("#vocalia-widget").count() == 0
     assert await page.evaluate("VocalIA.debug") is None
+    # The four positions: each corner of the viewport.
+    viewport = page.viewport_size
+    assert viewport is not None
+    for position in ("bottom-right", "bottom-left", "top-right", "top-left"):
+        await page.evaluate(
+            f"VocalIA.init({json.dumps({**options, 'apiUrl': api, 'position': position})})"
+        )
+        box = await page.locator("#vocalia-widget .launcher").bounding_box()
+        assert box is not None
+        left = box["x"] < viewport["width"] / 2
+        top = box["y"] < viewport["height"] / 2
+        assert (top, left) == (position.startswith("top"), position.endswith("left")), position
+        await page.evaluate("VocalIA.destroy()")
     assert await events(page, "error") == []
 
 

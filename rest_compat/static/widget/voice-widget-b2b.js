@@ -259,7 +259,7 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
       this.sessionId = null; // POST /respond conversation
       this.partials = { user: null, agent: null };
       this.debug = { audioBuffersScheduled: 0, audioSecondsScheduled: 0, interrupts: 0, framesSent: 0,
-        reconnectAttempts: 0, textTurns: 0, errors: [] };
+        reconnectAttempts: 0, textTurns: 0, partialLines: 0, errors: [] };
       this.onKeydown = this.onKeydown.bind(this);
       // Escape also closes when the focus left the widget (the page got a click meanwhile).
       this.onDocKeydown = (event) => { if (event.key === "Escape" && this.isOpen) this.close(); };
@@ -432,6 +432,7 @@ input { flex: 1; min-width: 0; padding: 9px 10px; border: 1px solid #d1d5db; bor
         this.log.append(line);
       }
       line.querySelector(".text").textContent = text;
+      if (!final) this.debug.partialLines++;
       line.classList.toggle("partial", !final);
       line.dataset.final = final ? "true" : "false";
       this.partials[role] = final ? null : line;
