@@ -26,7 +26,7 @@ from resolvers.security import (
 )
 from resolvers.settings import get_settings
 
-_TENANT_ID = re.compile(r"^[a-z0-9_]{1,64}$")
+TENANT_ID = re.compile(r"^[a-z0-9_]{1,64}$")
 # A dashboard user's role in its tenant (User.role; "superadmin" has no tenant).
 Role = Literal["owner", "admin", "member", "viewer"]
 # A principal's role: a user's, or what a key acts as.
@@ -297,9 +297,7 @@ def scoped_tenant_id(principal: Principal, tenant_id: str | None) -> str:
         if principal.tenant_id is None:
             raise invalid("tenantId is required for a platform superadmin", param="tenantId")
         return principal.tenant_id
-    if tenant_id == principal.tenant_id or (
-        principal.is_superadmin and _TENANT_ID.match(tenant_id)
-    ):
+    if tenant_id == principal.tenant_id or (principal.is_superadmin and TENANT_ID.match(tenant_id)):
         return tenant_id
     raise not_found("tenant")
 

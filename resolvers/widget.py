@@ -2,7 +2,6 @@
 greeting, position, language, agent) and the development demo page's embedding."""
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from resolvers.demo import CREDENTIALS_FILE, DEMO_AGENTS
 from resolvers.errors import forbidden, invalid, not_found
 from resolvers.plans import plan_of
 from resolvers.principals import (
+    TENANT_ID,
     Principal,
     authenticate,
     origin_allowed,
@@ -29,7 +29,6 @@ from resolvers.validation import LANGUAGES
 
 FEATURE = "voice_widget"
 RTL_LANGUAGES = ("ar", "ary")
-_TENANT_ID = re.compile(r"[a-z0-9_]{1,64}")
 
 
 def _require_publishable(principal: Principal | None) -> Principal:
@@ -80,7 +79,7 @@ async def _site_config(tenant_id: str, origin: str | None) -> dict[str, Any]:
         " site's origin in the dashboard (PUT /api/tenants/:id/allowed-origins), or embed with"
         " VocalIA.init({apiKey: 'voc_pk_...'})"
     )
-    if not origin or not _TENANT_ID.fullmatch(tenant_id):
+    if not origin or not TENANT_ID.match(tenant_id):
         raise refused
     normalized = origin.rstrip("/").lower()
     if not await origin_allowed(tenant_id, normalized):
