@@ -37,23 +37,60 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         backends.drop_created()
 
 
+# Modules that touch no database, bus or server process (no ``app`` fixture, no
+# tests.servers or tests.backends): what they check cannot differ between the backends, so
+# they run in the SQLite pass only, as test_quality's code gates do.
+TESTS = Path(__file__).resolve().parent
+BACKEND_FREE = frozenset(
+    TESTS / name
+    for name in (
+        "realtime/test_audio.py",
+        "realtime/test_bant.py",
+        "realtime/test_dialogue_builtin.py",
+        "realtime/test_dialogue_understanding.py",
+        "realtime/test_espeak.py",
+        "realtime/test_nlu.py",
+        "realtime/test_openai_providers.py",
+        "realtime/test_vad.py",
+        "realtime/test_whisper.py",
+        "resolvers/test_call_analysis.py",
+        "resolvers/test_errors.py",
+        "resolvers/test_knowledge_import.py",
+        "resolvers/test_knowledge_search.py",
+        "resolvers/test_settings.py",
+        "resolvers/test_urls.py",
+        "resolvers/test_vocabulary.py",
+        "test_understanding_data.py",
+    )
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.option.markexpr == "not_selectable_marker_never_used":
         skip = pytest.mark.skip(reason="backend services not reachable (not in CI)")
         for item in items:
             item.add_marker(skip)
         config.option.markexpr = ""
+    backend_free = [item for item in items if Path(str(item.path)) in BACKEND_FREE]
+    for item in backend_free:
+        if "app" in item.fixturenames:  # type: ignore[attr-defined]
+            raise pytest.UsageError(f"{item.nodeid} uses the app: it is not backend-free")
+    if backends.backend_name() != "sqlite":
+        skip = pytest.mark.skip(reason="touches no backend: runs in the SQLite pass")
+        for item in backend_free:
+            item.add_marker(skip)
 
 
-# Tests that keep the CPU busy with speech models: with both passes running at once
-# (tests/__main__.py), only one of them runs at a time across the passes.
-CPU_HEAVY = Path(__file__).resolve().parent / "realtime"
+# Tests that keep the CPU busy with speech models (in the test process, or in the server a
+# browser test talks to): with both passes running at once (tests/__main__.py), only one of
+# them runs at a time across the passes.
+CPU_HEAVY = (TESTS / "realtime", TESTS / "browser")
 
 
 @pytest.fixture(autouse=True)
 async def _cpu_heavy_one_at_a_time(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     lock_path = os.environ.get("VOCALIA_TEST_CPU_LOCK")
-    if not lock_path or CPU_HEAVY not in Path(str(request.node.path)).parents:
+    if not lock_path or not set(CPU_HEAVY) & set(Path(str(request.node.path)).parents):
         yield
         return
     with open(lock_path, "a") as handle:
