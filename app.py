@@ -42,8 +42,10 @@ async def metrics_endpoint(request: Request) -> Response:
 
 
 async def _sweep(stale_after: float) -> None:
-    """What dead processes left: their calls end server-restart, their crawls resume here."""
+    """What dead processes left (their calls end server-restart, their crawls resume here),
+    calls whose prepaid credits ran out, and Stripe's pending events."""
     await calls.fail_orphaned_calls(stale_after)
+    await calls.end_unfunded_calls()
     await kb_jobs.get_runner().resume_orphans(stale_after)
     await billing.sweep()
 

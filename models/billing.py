@@ -47,3 +47,28 @@ class StripeEvent(Model):
 
     class Meta:
         table = "stripe_events"
+
+
+class MeterEvent(Model):
+    """Usage owed to Stripe Billing Meters, queued in the transaction that ends the call: one
+    row per call and meter. Its id is the meter event's ``identifier``, so a resend (a retry,
+    two processes sending at once) is never billed twice."""
+
+    id = fields.CharField(primary_key=True, max_length=40)  # mev_...
+    tenant: fields.ForeignKeyRelation[Tenant] = fields.ForeignKeyField(
+        "models.Tenant", related_name="meter_events", on_delete=fields.CASCADE
+    )
+    tenant_id: str
+    call_id = fields.CharField(max_length=64)
+    event_name = fields.CharField(max_length=100)
+    customer_id = fields.CharField(max_length=255)
+    value = fields.BigIntField()
+    occurred_at = fields.DatetimeField()
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    sent_at = fields.DatetimeField(null=True, db_index=True)
+    attempts = fields.IntField(default=0)
+    error = fields.TextField(null=True)
+
+    class Meta:
+        table = "meter_events"
+        unique_together = (("call_id", "event_name"),)

@@ -6,6 +6,7 @@ import logging
 from realtime.dialogue import LanguageModel, model_for
 from realtime.session import Providers
 from realtime.speech import SpeechToText, TextToSpeech, stt_for, tts_for
+from resolvers.plans import plan_of
 from resolvers.settings import Settings
 
 log = logging.getLogger("vocalia.voice")
@@ -31,8 +32,16 @@ def _key(settings: Settings) -> tuple[object, ...]:
     )
 
 
-def providers(settings: Settings) -> Providers:
-    """The providers these settings choose, built once and shared by every session."""
+# What a tenant without the plan's cloud_voice feature is served by, whatever the server's
+# providers: the OpenAI-compatible services are a paid feature (contract section 4).
+OFFLINE = {"stt_provider": "whisper", "llm_provider": "builtin", "tts_provider": "espeak"}
+
+
+def providers(settings: Settings, plan: str | None = None) -> Providers:
+    """The providers these settings choose, built once and shared by every session. With a
+    tenant's ``plan`` that lacks ``cloud_voice``, the offline ones instead."""
+    if plan is not None and "cloud_voice" not in plan_of(plan).features:
+        settings = settings.with_overrides(**OFFLINE)
     key = _key(settings)
     found = _cache.get(key)
     if found is None:

@@ -142,10 +142,11 @@ async def stream(ws: WebSocket) -> None:
         principal = await principals.authenticate(token, origin=origin)
         config = await _config(ws)
         settings = get_settings()
-        voice = engine.providers(settings)  # before the call exists: a misconfiguration fails here
+        engine.providers(settings)  # before the call exists: a misconfiguration fails here
         opened = await web_calls.start_web_call(
             principal, agent_id=config.get("agentId"), language=config.get("language")
         )
+        voice = engine.providers(settings, opened.tenant.plan)
     except DomainError as error:
         await _fail(ws, error)
         return

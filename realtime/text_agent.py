@@ -72,7 +72,7 @@ class TextAgent:
             )
             return result
 
-        model = engine.providers(get_settings()).model
+        model = engine.providers(get_settings(), tenant.plan).model
         try:
             turn = await model.respond(conv, text, run)
         except ModelError as exc:

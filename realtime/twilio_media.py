@@ -160,7 +160,7 @@ async def _open(ws: WebSocket, start: dict[str, Any]) -> VoiceSession | None:
         call,
         subject.agent,
         subject.tenant.timezone,
-        engine.providers(settings),
+        engine.providers(settings, subject.tenant.plan),
         TwilioSink(ws, str(stream_sid)),
         SessionOptions.from_settings(settings, RATE, RATE),
     )

@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 
 from models.billing import BillingAccount, StripeEvent
 from models.tenant import Tenant
-from resolvers import audit, validation
+from resolvers import audit, metering, outbox, validation
 from resolvers.errors import DomainError, ErrorCode, forbidden, invalid
 from resolvers.plans import PLAN_NAMES, plan_of
 from resolvers.principals import Principal, get_tenant, require_manager, require_owner
@@ -485,7 +485,24 @@ async def _apply(kind: str, obj: dict[str, Any]) -> str | None:
         await audit.record(
             tenant.id, "billing.payment_failed", actor_id="stripe", target=obj.get("id")
         )
+        grace = timedelta(seconds=get_settings().billing_grace_seconds)
+        await _warn(
+            tenant,
+            "payment_failed",
+            invoiceId=obj.get("id"),
+            graceEndsAt=_when(account.past_due_since + grace),
+        )
     return tenant.id
+
+
+async def _warn(tenant: Tenant, reason: str, **data: object) -> None:
+    """quota.warning about the subscription (in the caller's transaction)."""
+    await outbox.enqueue(
+        tenant.id,
+        "quota.warning",
+        {"metric": "subscription", "reason": reason, "plan": tenant.plan, **data},
+    )
+    outbox.wake()
 
 
 async def downgrade_overdue(grace: timedelta) -> int:
@@ -493,17 +510,24 @@ async def downgrade_overdue(grace: timedelta) -> int:
     cutoff = datetime.now(UTC) - grace
     moved = 0
     for account in await BillingAccount.filter(past_due_since__lt=cutoff).select_related("tenant"):
-        if await apply_plan(
-            account.tenant,
-            "starter",
-            source="stripe",
-            data={"reason": "payment failed", "since": _when(account.past_due_since)},
-        ):
-            moved += 1
+        previous = account.tenant.plan
+        async with in_transaction():
+            if await apply_plan(
+                account.tenant,
+                "starter",
+                source="stripe",
+                data={"reason": "payment failed", "since": _when(account.past_due_since)},
+            ):
+                await _warn(account.tenant, "downgraded", previousPlan=previous)
+                moved += 1
     return moved
 
 
 async def sweep() -> None:
-    """Each heartbeat: events a crash left unapplied, and overdue payments' downgrades."""
+    """Each heartbeat: events a crash left unapplied, overdue payments' downgrades, and a
+    batch of usage for Stripe's meters."""
+    settings = get_settings()
     await process_pending()
-    await downgrade_overdue(timedelta(seconds=get_settings().billing_grace_seconds))
+    await downgrade_overdue(timedelta(seconds=settings.billing_grace_seconds))
+    if settings.billing_configured:
+        await metering.send_pending(_client(settings))

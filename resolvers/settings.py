@@ -70,6 +70,10 @@ class Settings:
     stripe_prices: tuple[tuple[str, str], ...] = ()
     stripe_api_base: str | None = None
     credit_currency: str = "mad"
+    # Stripe Billing Meters' event names for connected call seconds and web sessions (empty:
+    # that usage is not reported).
+    stripe_meter_call_seconds: str = "vocalia_call_seconds"
+    stripe_meter_sessions: str = "vocalia_sessions"
     # After a failed payment, how long the plan stays before the tenant goes to starter.
     billing_grace_seconds: float = 7 * 24 * 3600
     # The voice engine. Providers: stt whisper|openai, llm builtin|openai, tts espeak|openai.
@@ -275,6 +279,15 @@ def _stripe(env_vars: Mapping[str, str]) -> dict[str, object]:
         out["stripe_api_base"] = _base_url(
             env_vars["VOCALIA_STRIPE_API_BASE"], "VOCALIA_STRIPE_API_BASE"
         )
+    for var, name in (
+        ("VOCALIA_STRIPE_METER_CALL_SECONDS", "stripe_meter_call_seconds"),
+        ("VOCALIA_STRIPE_METER_SESSIONS", "stripe_meter_sessions"),
+    ):
+        if var in env_vars:
+            event_name = env_vars[var].strip()
+            if len(event_name) > 100:
+                raise SettingsError(f"{var} is a meter's event name: at most 100 characters")
+            out[name] = event_name
     currency = env_vars.get("VOCALIA_CREDIT_CURRENCY", "").strip().lower()
     if currency:
         if len(currency) != 3 or not currency.isalpha():

@@ -27,6 +27,9 @@ EVENT_TYPES = (
     "call.transferred",
     "lead.qualified",
     "booking.created",
+    # The ninth, beyond the reference's eight: a monthly quota reached 80 % or 100 % of its
+    # limit, or the subscription's payment failed (and, after the grace period, the downgrade).
+    "quota.warning",
 )
 MAX_ENDPOINTS = 10
 SECRET_OVERLAP = timedelta(hours=24)

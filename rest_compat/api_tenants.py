@@ -53,6 +53,7 @@ USAGE = Doc(
                 "period_end": DT,
                 "quotas": out({"calls": QUOTA, "sessions": QUOTA, "kb": QUOTA}),
                 "features_enabled": array(STR),
+                "call_seconds": INT,
             }
         )
     },
@@ -72,6 +73,7 @@ async def get_usage(request: Request) -> Response:
                 for name, q in report.quotas.items()
             },
             "features_enabled": list(report.features_enabled),
+            "call_seconds": report.call_seconds,
         }
     )
 

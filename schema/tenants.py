@@ -37,6 +37,10 @@ class Usage:
     sessions: Quota = strawberry.field(description="Widget and stream sessions this month.")
     kb: Quota = strawberry.field(description="Knowledge-base entries.")
     features_enabled: list[str] = strawberry.field(description="Features of the plan.")
+    call_seconds: int = strawberry.field(
+        description="Connected seconds of this period's ended live calls (phone and web), as"
+        " reported to Stripe's call-seconds meter."
+    )
 
 
 @strawberry.type(description="Widget colours, each #rrggbb.")
@@ -266,6 +270,7 @@ class Tenant:
             sessions=q["sessions"],
             kb=q["kb"],
             features_enabled=list(r.features_enabled),
+            call_seconds=r.call_seconds,
         )
 
     @strawberry.field(

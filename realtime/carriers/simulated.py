@@ -192,7 +192,7 @@ class SimulatedCarrier:
         for the agent's answer, without a wall clock (the pipeline counts frames)."""
         settings = self.settings
         tenant = await Tenant.get(id=call.tenant_id)
-        voice = engine.providers(settings)
+        voice = engine.providers(settings, tenant.plan)
         options = SessionOptions.from_settings(settings, RATE, RATE)
         options.realtime = False
         session = VoiceSession(call, agent, tenant.timezone, voice, _Ear(), options)

@@ -13,6 +13,7 @@ from resolvers.calls.api import (
     list_calls,
     transfer_call,
 )
+from resolvers.calls.credits import end_unfunded_calls
 from resolvers.calls.machine import (
     ACTIVE,
     ALLOWED_FROM,
@@ -59,6 +60,7 @@ __all__ = [
     "bus_event",
     "create_call",
     "end_call",
+    "end_unfunded_calls",
     "fail_orphaned_calls",
     "get_call",
     "handle_control",

@@ -19,6 +19,7 @@ from resolvers import (
     call_analysis,
     concurrency,
     events,
+    metering,
     outbox,
 )
 from resolvers.settings import get_settings
@@ -177,6 +178,7 @@ async def _finalize(call: Call, now: datetime, explicit_lead_score: int | None) 
     )
     call.summary = call_analysis.summary(call.transcript, call.ended_reason)
     await call.save(update_fields=["duration", "cost", "sentiment", "lead_score", "summary"])
+    await metering.queue_call(call)
     if call.cost and call.mode == "live":
         await Tenant.filter(id=call.tenant_id, prepaid=True).update(
             credit_balance=F("credit_balance") - call.cost

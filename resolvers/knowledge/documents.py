@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from models.base import new_id
 from models.knowledge import KnowledgeChunk, KnowledgeDocument
 from models.tenant import Tenant
-from resolvers import audit, validation
+from resolvers import audit, usage, validation
 from resolvers.errors import DomainError, ErrorCode, invalid
 from resolvers.knowledge import chunking
 from resolvers.knowledge.embedding import Embedder, get_embedder
@@ -151,7 +151,7 @@ async def store_entries(
     flat = [searchable(h, t) for parts in chunks for h, t in parts]
     vectors = await model.embed(flat) if flat else np.zeros((0, model.dim), dtype=np.float32)
     async with in_transaction():
-        await _check_quota(tenant, sum(1 for item in todo if item.key not in existing))
+        entries = await _check_quota(tenant, sum(1 for item in todo if item.key not in existing))
         row = 0
         for item, parts in zip(todo, chunks, strict=True):
             old = existing.get(item.key)
@@ -200,13 +200,16 @@ async def store_entries(
                 target=lang,
                 data={"imported": report.imported, "updated": report.updated},
             )
+    if report.imported:
+        await usage.warn(tenant.id, "kb", entries, plan_of(tenant.plan).kb_entries)
     return report
 
 
-async def _check_quota(tenant: Tenant, new: int) -> None:
-    """Inside the writing transaction; the plan's entries count every language."""
+async def _check_quota(tenant: Tenant, new: int) -> int:
+    """Inside the writing transaction; the plan's entries count every language. Returns the
+    count once the ``new`` entries are written."""
     if new == 0:
-        return
+        return 0
     # Serialise writers of one tenant (PostgreSQL: a row lock; SQLite writes are serial).
     await Tenant.select_for_update().filter(id=tenant.id).first()
     limit = plan_of(tenant.plan).kb_entries
@@ -217,6 +220,7 @@ async def _check_quota(tenant: Tenant, new: int) -> None:
             f"the {tenant.plan} plan holds {limit} knowledge-base entries; {count} are used and"
             f" this would add {new}: delete entries or upgrade the plan",
         )
+    return count + new
 
 
 async def delete_entry(

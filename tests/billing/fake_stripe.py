@@ -89,6 +89,7 @@ class FakeStripe:
     meter_events: dict[str, dict[str, Any]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     _replies: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    _failures: list[tuple[str, int, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> "FakeStripe":
@@ -101,6 +102,11 @@ class FakeStripe:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def fail_next(self, path: str, status: int, message: str) -> None:
+        """The next request to ``path`` gets Stripe's error of that status (api_error for 5xx)."""
+        with self._lock:
+            self._failures.append((path, status, message))
 
     # --- what Stripe does on its side ---------------------------------------------------
 
@@ -347,6 +353,11 @@ class FakeStripe:
                     fake.received.append(Received(method, parts.path, params, key))
                     if self.headers.get("Authorization") != f"Bearer {fake.secret_key}":
                         status, reply = stripe_error(401, "Invalid API Key provided.")
+                    elif any(f[0] == parts.path for f in fake._failures):
+                        failure = next(f for f in fake._failures if f[0] == parts.path)
+                        fake._failures.remove(failure)
+                        kind = "api_error" if failure[1] >= 500 else "invalid_request_error"
+                        status, reply = stripe_error(failure[1], failure[2], kind=kind)
                     elif key and key in fake._replies:
                         status, reply = fake._replies[key]
                     else:

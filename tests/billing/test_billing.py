@@ -3,7 +3,6 @@ REST endpoints the official package calls, and events signed as Stripe signs the
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,28 +14,13 @@ from models.billing import BillingAccount, StripeEvent
 from models.tenant import Tenant
 from resolvers import billing
 from resolvers.settings import Settings, configure
-from tests.billing.fake_stripe import PRICES, SECRET_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.billing.fake_stripe import PRICES, SECRET_KEY, FakeStripe
 from tests.factories import TenantCtx, assert_error, make_tenant, make_user
 
 NOT_CONFIGURED = (
     "billing is not configured on this server: set VOCALIA_STRIPE_SECRET_KEY (and"
     " VOCALIA_STRIPE_PRICE_<PLAN>, VOCALIA_STRIPE_WEBHOOK_SECRET)"
 )
-
-
-@pytest.fixture
-def stripe_fake(settings: Settings) -> Iterator[FakeStripe]:
-    fake = FakeStripe().start()
-    configure(
-        settings.with_overrides(
-            stripe_secret_key=SECRET_KEY,
-            stripe_webhook_secret=WEBHOOK_SECRET,
-            stripe_prices=tuple(PRICES.items()),
-            stripe_api_base=fake.url,
-        )
-    )
-    yield fake
-    fake.stop()
 
 
 def _path(shop: TenantCtx, rest: str = "") -> str:

@@ -64,3 +64,36 @@ async def test_a_failing_model_ends_its_session_only(
         await voice.agent_line()
         await voice.send({"type": "text", "text": "What are your opening hours?"})
         assert await voice.agent_line() == "We are open from nine to seven."
+
+
+async def test_the_remote_providers_are_the_cloud_voice_feature(
+    client: httpx.AsyncClient, base: str, openai: FakeOpenAI
+) -> None:
+    """A starter tenant (no cloud_voice) is served by the offline stack, whatever the server's
+    providers; a pro tenant by the OpenAI-compatible ones."""
+    starter = await make_shop(client, plan="starter")
+    openai.script_chat(Say("From the remote model."))
+    r = await client.post(
+        "/respond",
+        json={"message": "What are your opening hours?", "agentId": "agent_en"},
+        headers=starter.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["response"] != "From the remote model."
+    async with open_stream(base, starter.key) as voice:
+        await voice.config("agent_en", "en")
+        assert await voice.agent_line()  # the greeting, in eSpeak's voice
+        await voice.send({"type": "text", "text": "What are your opening hours?"})
+        assert await voice.agent_line() != "From the remote model."
+        await voice.send({"type": "end"})
+        await voice.expect("end")
+    assert openai.chat_bodies() == []
+    assert openai.requests("/v1/audio/speech") == []
+    pro = await make_shop(client)
+    r = await client.post(
+        "/respond",
+        json={"message": "What are your opening hours?", "agentId": "agent_en"},
+        headers=pro.headers,
+    )
+    assert r.json()["response"] == "From the remote model."
+    assert len(openai.chat_bodies()) == 1

@@ -35,6 +35,7 @@ EVENT_TYPES = [
     "call.transferred",
     "lead.qualified",
     "booking.created",
+    "quota.warning",
 ]
 WHSEC = re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$")
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -76,6 +77,7 @@ async def test_usage_of_a_new_tenant(client: httpx.AsyncClient, plan: str) -> No
             m: {"used": 0, "limit": limits[m], "pct": 0} for m in ("calls", "sessions", "kb")
         },
         "features_enabled": features,
+        "call_seconds": 0,
     }
     assert r.headers["x-ratelimit-limit"] == {"starter": "60", "pro": "300"}.get(plan, "1000")
 

@@ -279,6 +279,7 @@ async def test_webhook_secret_is_shown_once_and_rotates(client: httpx.AsyncClien
         "call.transferred",
         "lead.qualified",
         "booking.created",
+        "quota.warning",
     ]
     rotated = data(
         await gql(
