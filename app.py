@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             svc.add_carrier(registry.WebCarrier())
             svc.add_carrier(SimulatedCarrier())
             svc.text_brain = TextAgent()  # POST /respond: the voice agent's brain, in text
+            svc.voice_status = lambda: engine.status(settings)
             if settings.twilio_configured:
                 svc.add_carrier(TwilioCarrier())
             control_ready = asyncio.Event()

@@ -2,7 +2,9 @@
 each, shared by every session) and their warm-up at start."""
 
 import logging
+from typing import Any
 
+from realtime import workers
 from realtime.dialogue import LanguageModel, model_for
 from realtime.session import Providers
 from realtime.speech import SpeechToText, TextToSpeech, stt_for, tts_for
@@ -50,6 +52,25 @@ def providers(settings: Settings, plan: str | None = None) -> Providers:
         tts: TextToSpeech = tts_for(settings)
         found = _cache[key] = Providers(stt=stt, model=model, tts=tts)
     return found
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    """The engine as the admin health report shows it: the providers the settings choose, the
+    voice workers, and which of the providers built so far have their models in memory."""
+    loaded: dict[str, bool] = {}
+    for chosen in _cache.values():
+        for role, part in (("stt", chosen.stt), ("llm", chosen.model), ("tts", chosen.tts)):
+            name = f"{role}:{getattr(part, 'name', type(part).__name__)}"
+            loaded[name] = loaded.get(name, False) or bool(getattr(part, "loaded", True))
+    return {
+        "providers": {
+            "stt": settings.stt_provider,
+            "llm": settings.llm_provider,
+            "tts": settings.tts_provider,
+        },
+        "workers": {"size": workers.size(), "free": workers.free_slots()},
+        "modelsLoaded": loaded,
+    }
 
 
 async def warm_up(settings: Settings) -> None:

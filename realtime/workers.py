@@ -43,6 +43,11 @@ def _ready() -> tuple[ThreadPoolExecutor, asyncio.Semaphore]:
     return _pool, _slots
 
 
+def size() -> int:
+    """Workers in the pool (0 before it starts)."""
+    return _size
+
+
 def free_slots() -> int:
     """Workers idle right now (what optional work, like partial transcripts, may take)."""
     _, slots = _ready()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,8 @@ class Services:
     kb_jobs: JobRunner | None = None  # this process's knowledge-base crawls
     # The agent answering POST /respond: the voice engine's brain (the app installs it).
     text_brain: TextBrain | None = None
+    # The voice engine's state for the admin health report (the app installs it).
+    voice_status: Callable[[], dict[str, Any]] | None = None
     carriers: dict[str, Carrier] = field(default_factory=dict)
     # tenant id -> (expires at, plan): plans read by the gate, kept a few seconds.
     plan_cache: dict[str, tuple[float, str]] = field(default_factory=dict)

@@ -4,6 +4,7 @@ built from these declarations."""
 from starlette.routing import BaseRoute, Mount
 
 from rest_compat import (
+    api_admin,
     api_auth,
     api_billing,
     api_calls,
@@ -23,6 +24,7 @@ from rest_compat import (
 
 api_routes: list[BaseRoute] = [
     *api_health.routes,
+    *api_admin.routes,
     *api_auth.routes,
     *api_tenants.routes,
     *api_webhooks.routes,

@@ -7,6 +7,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 
+from schema.admin import AdminQuery
 from schema.agents import AgentMutation, AgentQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation, AuthQuery
@@ -43,6 +44,7 @@ Query = merge_types(
         ConversationQuery,
         ProfileQuery,
         BillingQuery,
+        AdminQuery,
     ),
 )
 Mutation = merge_types(

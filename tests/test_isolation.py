@@ -751,6 +751,7 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "query($t: ID) { billing(tenantId: $t) { plan creditBalance } }",
         {"t": "{B}"},
     ),
+    "Query.adminHealth": ("query($t: ID) { adminHealth(tenantId: $t) }", {"t": "{B}"}),
     "Mutation.createCheckoutSession": (
         'mutation($t: ID) { createCheckoutSession(tenantId: $t, plan: "enterprise") { url } }',
         {"t": "{B}"},

@@ -140,6 +140,11 @@ class EspeakSpeaker:
     def __init__(self, words_per_minute: Mapping[str, int] | None = None) -> None:
         self.words_per_minute = {**WORDS_PER_MINUTE, **(words_per_minute or {})}
 
+    @property
+    def loaded(self) -> bool:
+        """Whether eSpeak NG's library is initialised (the admin health report)."""
+        return EspeakSpeaker._engine is not None
+
     @classmethod
     def shared(cls) -> "EspeakSpeaker":
         """The process-wide speaker with the default rates."""

@@ -71,6 +71,11 @@ class WhisperTranscriber:
                 found = cls._instances[key] = cls(settings, cpu_threads=cpu_threads)
             return found
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (the admin health report)."""
+        return self._model is not None
+
     async def warm_up(self) -> None:
         """Load the model and decode one short clip, so the first caller does not pay for it."""
         await run_blocking(self._warm_up_sync)
