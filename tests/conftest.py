@@ -85,12 +85,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # (tests/__main__.py), only one of them runs at a time across the passes (tests/browser
 # holds the same lock for its whole module, in its own conftest).
 CPU_HEAVY = TESTS / "realtime"
+# ...except its modules that load no speech model: pure functions of text and numbers.
+CPU_LIGHT = frozenset(
+    TESTS / "realtime" / name
+    for name in (
+        "test_audio.py",
+        "test_bant.py",
+        "test_dialogue_builtin.py",
+        "test_dialogue_understanding.py",
+        "test_openai_providers.py",
+        "test_vad.py",
+    )
+)
 
 
 @pytest.fixture(autouse=True)
 async def _cpu_heavy_one_at_a_time(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     lock_path = os.environ.get("VOCALIA_TEST_CPU_LOCK")
-    if not lock_path or CPU_HEAVY not in Path(str(request.node.path)).parents:
+    path = Path(str(request.node.path))
+    if not lock_path or CPU_HEAVY not in path.parents or path in CPU_LIGHT:
         yield
         return
     with open(lock_path, "a") as handle:
