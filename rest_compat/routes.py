@@ -12,6 +12,7 @@ from rest_compat import (
     api_health,
     api_kb,
     api_keys,
+    api_telephony,
     api_tenants,
     api_ucp,
     api_webhooks,
@@ -34,6 +35,7 @@ api_routes: list[BaseRoute] = [
     *api_calls.routes,
     *api_keys.routes,
     *api_billing.routes,
+    *api_telephony.routes,
 ]
 
 routes: list[BaseRoute] = [

@@ -752,6 +752,7 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
         {"t": "{B}"},
     ),
     "Query.adminHealth": ("query($t: ID) { adminHealth(tenantId: $t) }", {"t": "{B}"}),
+    "Query.telephonyStats": ("query($t: ID) { telephonyStats(tenantId: $t) }", {"t": "{B}"}),
     "Mutation.createCheckoutSession": (
         'mutation($t: ID) { createCheckoutSession(tenantId: $t, plan: "enterprise") { url } }',
         {"t": "{B}"},
