@@ -15,6 +15,9 @@ class Tenant(TimestampedModel):
     # Prepaid tenants pay calls from this balance; postpaid ones are invoiced.
     prepaid = fields.BooleanField(default=False)
     credit_balance = fields.DecimalField(max_digits=12, decimal_places=4, default=0)
+    # Suspended by a platform superadmin: its keys, tokens and sockets stop working.
+    suspended_at = fields.DatetimeField(null=True)
+    suspended_reason = fields.CharField(max_length=500, null=True)
 
     class Meta:
         table = "tenants"

@@ -4,10 +4,7 @@ from typing import Any
 
 from models.audit import AuditLog
 from models.base import new_id
-from resolvers import validation
-from resolvers.errors import invalid
-from resolvers.pagination import Page, paginate
-from resolvers.principals import Principal, get_tenant, require_manager
+from resolvers.principals import Principal
 
 
 async def record(
@@ -30,24 +27,3 @@ async def record(
         data=data or {},
         ip=ip,
     )
-
-
-async def list_audit_log(
-    principal: Principal | None,
-    *,
-    tenant_id: str | None = None,
-    limit: int = 20,
-    offset: int = 0,
-    action: str | None = None,
-) -> Page[AuditLog]:
-    """Owner/admin only. Raises resource_not_found, insufficient_permissions, invalid_request."""
-    p = require_manager(principal)
-    tenant = await get_tenant(p, tenant_id)
-    # Bounds first: a bad limit is reported before a bad filter.
-    validation.page_bounds(limit, offset)
-    qs = AuditLog.filter(tenant_id=tenant.id)
-    if action:
-        if len(action) > 80:
-            raise invalid("action must be at most 80 characters", param="action")
-        qs = qs.filter(action=validation.storable(action, "action"))
-    return await paginate(qs, limit, offset, "-created_at", "-id")

@@ -16,7 +16,13 @@ from resolvers import audit, keys, revocation, validation
 from resolvers.errors import DomainError, ErrorCode, conflict, forbidden, unauthenticated
 from resolvers.limits import get_limiter
 from resolvers.plans import PLAN_NAMES
-from resolvers.principals import MANAGER_ROLES, Principal, rate_limited, require_user
+from resolvers.principals import (
+    MANAGER_ROLES,
+    Principal,
+    rate_limited,
+    require_user,
+    tenant_plan,
+)
 from resolvers.security import (
     hash_password,
     issue_access_token,
@@ -116,6 +122,9 @@ async def register(
 
 
 async def _issue_session(user: User, family_id: str | None = None) -> Session:
+    """Raises insufficient_permissions when the user's tenant is suspended."""
+    if user.tenant_id is not None:
+        await tenant_plan(user.tenant_id)
     settings = get_settings()
     family_id = family_id or new_id("fam")
     # The family is the session: its access tokens carry it (sid), logout ends it.

@@ -76,18 +76,27 @@ _PLAN_TTL = 5.0
 
 
 async def tenant_plan(tenant_id: str) -> str | None:
+    """The tenant's plan; None when it does not exist. Raises insufficient_permissions when
+    it is suspended."""
     now = time.monotonic()
     cache = services.current().plan_cache
     hit = cache.get(tenant_id)
     if hit and hit[0] > now:
-        return hit[1]
-    rows = await Tenant.filter(id=tenant_id).values_list("plan", flat=True)
-    if not rows:
-        cache.pop(tenant_id, None)
-        return None
-    plan = str(rows[0])
-    cache[tenant_id] = (now + _PLAN_TTL, plan)
+        plan, suspended = hit[1], hit[2]
+    else:
+        rows = await Tenant.filter(id=tenant_id).values_list("plan", "suspended_at")
+        if not rows:
+            cache.pop(tenant_id, None)
+            return None
+        plan, suspended = str(rows[0][0]), rows[0][1] is not None
+        cache[tenant_id] = (now + _PLAN_TTL, plan, suspended)
+    if suspended:
+        raise suspended_account()
     return plan
+
+
+def suspended_account() -> DomainError:
+    return forbidden("this account is suspended: contact the platform's support")
 
 
 def forget_tenant_plan(tenant_id: str) -> None:
@@ -217,6 +226,8 @@ async def _authenticate_key(token: str, origin: str | None) -> Principal:
     if key is None or key.revoked_at is not None:
         raise unauthenticated("unknown or revoked API key")
     tenant: Tenant = key.tenant
+    if tenant.suspended_at is not None:
+        raise suspended_account()
     if key.kind == "publishable" and not await origin_allowed(tenant.id, origin):
         raise forbidden("a publishable key needs an Origin allowed by the tenant")
     now = datetime.now(UTC)

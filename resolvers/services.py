@@ -50,8 +50,8 @@ class Services:
     # The voice engine's state for the admin health report (the app installs it).
     voice_status: Callable[[], dict[str, Any]] | None = None
     carriers: dict[str, Carrier] = field(default_factory=dict)
-    # tenant id -> (expires at, plan): plans read by the gate, kept a few seconds.
-    plan_cache: dict[str, tuple[float, str]] = field(default_factory=dict)
+    # tenant id -> (expires at, plan, suspended): what the gate reads, kept a few seconds.
+    plan_cache: dict[str, tuple[float, str, bool]] = field(default_factory=dict)
     # client IP -> until when it is refused (epoch seconds) after too many failed logins.
     blocked_ips: dict[str, float] = field(default_factory=dict)
     stack: AsyncExitStack | None = None

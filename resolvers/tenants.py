@@ -163,11 +163,12 @@ async def change_plan(
     limits were those of the old plan. Raises invalid_request, resource_not_found,
     insufficient_permissions."""
     p = require_user(principal)
-    if not p.is_superadmin:
-        raise forbidden("only a platform superadmin can change a tenant's plan")
     if not tenant_id:
         raise invalid("tenantId is required", param="tenantId")
+    # The tenant first: a tenant's own user naming another tenant learns nothing (404).
     tenant = await get_tenant(p, tenant_id)
+    if not p.is_superadmin:
+        raise forbidden("only a platform superadmin can change a tenant's plan")
     plan_v = validation.choice(plan, "plan", PLAN_NAMES)
     await apply_plan(tenant, plan_v, principal=p)
     return tenant

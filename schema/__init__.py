@@ -7,7 +7,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 
-from schema.admin import AdminQuery
+from schema.admin import AdminQuery, PlatformMutation, PlatformQuery
 from schema.agents import AgentMutation, AgentQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation, AuthQuery
@@ -45,6 +45,7 @@ Query = merge_types(
         ProfileQuery,
         BillingQuery,
         AdminQuery,
+        PlatformQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +60,7 @@ Mutation = merge_types(
         KnowledgeMutation,
         ConversationMutation,
         BillingMutation,
+        PlatformMutation,
     ),
 )
 Subscription = merge_types(

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from models.audit import AuditLog
-from resolvers import audit
+from resolvers import platform
 from schema.context import Info
 from schema.pagination import page_of
 from schema.tenants import TenantIdArg
@@ -17,6 +17,7 @@ from schema.tenants import TenantIdArg
 class AuditEntry:
     id: strawberry.ID = strawberry.field(description="aud_...")
     action: str = strawberry.field(description="What happened, e.g. tenant.api_key_rotated.")
+    tenant_id: str | None = strawberry.field(description="The tenant (null: the platform's).")
     actor_id: str | None = strawberry.field(description="The user or key that did it.")
     actor_kind: str = strawberry.field(description="user, tenant_key, secret_key...")
     target: str | None = strawberry.field(description="What it was done to.")
@@ -29,6 +30,7 @@ class AuditEntry:
         return cls(
             id=strawberry.ID(a.id),
             action=a.action,
+            tenant_id=a.tenant_id,
             actor_id=a.actor_id,
             actor_kind=a.actor_kind,
             target=a.target,
@@ -49,7 +51,8 @@ class AuditPage:
 @strawberry.type
 class AuditQuery:
     @strawberry.field(
-        description="The tenant's audit log (owner or admin). Errors: invalid_request, resource_not_found."
+        description="The tenant's audit log (owner or admin); every tenant's for a platform"
+        " superadmin naming none. Errors: invalid_request, resource_not_found."
     )
     async def audit_log(
         self,
@@ -59,7 +62,7 @@ class AuditQuery:
         offset: Annotated[int, strawberry.argument(description="Entries to skip.")] = 0,
         action: Annotated[str | None, strawberry.argument(description="Only this action.")] = None,
     ) -> AuditPage:
-        page = await audit.list_audit_log(
+        page = await platform.list_logs(
             info.context.caller(), tenant_id=tenant_id, limit=limit, offset=offset, action=action
         )
         return page_of(AuditPage, page, AuditEntry.from_model)

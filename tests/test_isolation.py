@@ -467,6 +467,9 @@ REST_CASES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", f"{P}/billing/portal"): {"returnUrl": "https://attacker.example/"},
     ("GET", f"{P}/billing/subscription"): None,
     ("POST", f"{P}/billing/cancel"): None,
+    ("PUT", "/api/admin/tenants/{tenant_id}/plan"): {"plan": "enterprise"},
+    ("POST", "/api/admin/tenants/{tenant_id}/suspend"): {"reason": "taken over"},
+    ("POST", "/api/admin/tenants/{tenant_id}/reactivate"): None,
     ("DELETE", f"{P}/kb/{{entry_id}}"): None,
     ("GET", f"{P}/conversations"): None,
     ("GET", f"{P}/conversations/export"): None,
@@ -753,6 +756,18 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "Query.adminHealth": ("query($t: ID) { adminHealth(tenantId: $t) }", {"t": "{B}"}),
     "Query.telephonyStats": ("query($t: ID) { telephonyStats(tenantId: $t) }", {"t": "{B}"}),
+    "Mutation.changeTenantPlan": (
+        'mutation($t: ID!) { changeTenantPlan(tenantId: $t, plan: "enterprise") { id } }',
+        {"t": "{B}"},
+    ),
+    "Mutation.suspendTenant": (
+        'mutation($t: ID!) { suspendTenant(tenantId: $t, reason: "taken over") { id } }',
+        {"t": "{B}"},
+    ),
+    "Mutation.reactivateTenant": (
+        "mutation($t: ID!) { reactivateTenant(tenantId: $t) { id } }",
+        {"t": "{B}"},
+    ),
     "Mutation.createCheckoutSession": (
         'mutation($t: ID) { createCheckoutSession(tenantId: $t, plan: "enterprise") { url } }',
         {"t": "{B}"},
