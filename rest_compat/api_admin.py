@@ -102,6 +102,7 @@ HEALTH = Doc(
 
 
 async def get_admin_health(request: Request) -> Response:
+    only_query(request, ("tenantId",))
     tenant_id = request.query_params.get("tenantId") or None
     return json_response(await admin.health_report(dashboard_principal(request), tenant_id))
 

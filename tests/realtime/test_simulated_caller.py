@@ -69,7 +69,8 @@ async def test_every_scripted_line_is_heard_answered_and_stored(
         transcript = done["transcript"]
         roles = [line["role"] for line in transcript]
         # The greeting, then one answer to each line, the last one included.
-        assert roles == ["agent"] + ["user", "agent"] * len(lines), transcript
+        heard = "; ".join(f"{line['role']}: {line['content']}" for line in transcript)
+        assert roles == ["agent"] + ["user", "agent"] * len(lines), heard
         if script:
             # The last line is heard and answered as a request for a person. Whisper base
             # hears eSpeak's "an advisor" as "that miser" in some process states (CTranslate2's
