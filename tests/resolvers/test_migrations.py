@@ -19,7 +19,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.migrations.api import migrate
 from models.agent import PhoneNumber
 from models.config import tortoise_config
-from models.tenant import Tenant
 
 async def main(url: str) -> None:
     config = tortoise_config(url)
@@ -27,9 +26,16 @@ async def main(url: str) -> None:
     await migrate(config=config, app_labels=["models"], target="models.0005_idempotency_keys")
     await Tortoise.close_connections()
     await Tortoise.init(config=config)
-    a = await Tenant.create(id="ten_a", name="A")
-    b = await Tenant.create(id="ten_b", name="B")
-    await PhoneNumber.create(id="pn_a", tenant=a, number="+212520123456", is_default=True)
+    # Tenants as 0005 stored them: today's model has columns that did not exist then.
+    conn = Tortoise.get_connection(next(iter(config["connections"])))
+    for tenant_id in ("ten_a", "ten_b"):
+        await conn.execute_script(
+            "INSERT INTO tenants (id, name, plan, language, timezone, widget_config, prepaid,"
+            " credit_balance, created_at, updated_at) VALUES"
+            f" ('{tenant_id}', 'T', 'starter', 'fr', 'UTC', '{{}}', FALSE, 0,"
+            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+    await PhoneNumber.create(id="pn_a", tenant_id="ten_a", number="+212520123456", is_default=True)
     await Tortoise.close_connections()
 
     await migrate(config=config, app_labels=["models"])
@@ -38,10 +44,10 @@ async def main(url: str) -> None:
     kept = await PhoneNumber.get(id="pn_a")
     assert (kept.tenant_id, kept.number, kept.is_default) == ("ten_a", "+212520123456", True)
     # Another tenant may now hold the same number ...
-    await PhoneNumber.create(id="pn_b", tenant=b, number="+212520123456")
+    await PhoneNumber.create(id="pn_b", tenant_id="ten_b", number="+212520123456")
     # ... but one tenant still holds a number once.
     try:
-        await PhoneNumber.create(id="pn_a2", tenant=a, number="+212520123456")
+        await PhoneNumber.create(id="pn_a2", tenant_id="ten_a", number="+212520123456")
     except IntegrityError:
         print("UPGRADED", await PhoneNumber.filter(number="+212520123456").count(), flush=True)
     finally:
