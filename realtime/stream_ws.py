@@ -142,11 +142,12 @@ async def stream(ws: WebSocket) -> None:
         principal = await principals.authenticate(token, origin=origin)
         config = await _config(ws)
         settings = get_settings()
-        engine.providers(settings)  # before the call exists: a misconfiguration fails here
+        # Before the call exists, so a misconfiguration fails here; the tenant's plan decides
+        # between the server's providers and the offline ones (cloud_voice).
+        voice = engine.providers(settings, principal.plan)
         opened = await web_calls.start_web_call(
             principal, agent_id=config.get("agentId"), language=config.get("language")
         )
-        voice = engine.providers(settings, opened.tenant.plan)
     except DomainError as error:
         await _fail(ws, error)
         return
