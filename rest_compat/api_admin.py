@@ -95,7 +95,7 @@ HEALTH = Doc(
     " queue, live processes, calls in progress, voice workers and loaded speech models. A"
     " tenant's owner or admin (or a superadmin with tenantId) gets that tenant's part.",
     {200: {"anyOf": [PLATFORM, TENANT]}},
-    errors=(404,),
+    errors=(400, 404),
     auth="user",
     query={"tenantId": Param(STR, "A tenant's part only (superadmin); others get their own")},
 )
